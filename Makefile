@@ -1,0 +1,51 @@
+# prefsim: the single entry point. `make demo` and `make test` work on a fresh clone with
+# only Python 3.11+ and pip: they create .venv and install the project if needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+OUT ?= out/demo
+
+.PHONY: help setup demo test test-fast test-slow lint bench reference clean
+
+help:
+	@echo "make demo       set up, run scenarios/demo.yaml, print its KPI table"
+	@echo "make test       set up, run the whole test suite (fast + slow tiers)"
+	@echo "make test-fast  fast tier only"
+	@echo "make lint       ruff"
+	@echo "make bench      benchmarks (medians and ratios)"
+	@echo "make reference  regenerate docs/scenario-reference.md"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test,bench,dev]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/prefsim run scenarios/demo.yaml --replications 5 --seed 1 --out $(OUT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -m slow
+
+lint: $(STAMP)
+	$(BIN)/ruff check sim tests benchmarks
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_desk.py
+
+reference: $(STAMP)
+	$(BIN)/prefsim reference --out docs/scenario-reference.md
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .hypothesis

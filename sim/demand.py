@@ -1,0 +1,92 @@
+"""Demand: when needs appear, for which procedure, and who the applicants are.
+
+A need (a title to renew, a first request, a naturalisation file...) appears at a random
+moment, independently of everybody else: arrivals of each procedure form a non-homogeneous
+Poisson process with rate
+
+    lambda(t) = annual_volume / 365 * seasonality[month(t)] * (1 + trend) ** (day(t) / 365)
+
+held constant within each day, so that drawing a Poisson count per day and placing the
+arrivals uniformly within that day is exact. Needs appear at any hour, opening hours or not.
+
+Each applicant's own attributes (digital access, patience, counter time) are drawn at
+arrival, in vectorised batches, from streams named after the mechanism and the procedure
+(``demand.<procedure>``, ``behaviour.<procedure>``, ``service.<procedure>``), so that a change
+of capacity or of policy never reshuffles who gets what (common random numbers), and adding a
+procedure shifts no other procedure's draws.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from sim.calendar import Calendar
+from sim.distributions import sample
+from sim.scenario import Procedure, Scenario
+from sim.streams import Streams
+
+
+class Population(NamedTuple):
+    """Every applicant of one replication, as columns sorted by arrival time."""
+
+    arrival: np.ndarray  # float, days since start
+    procedure: np.ndarray  # int, index into ``procedures``
+    digital: np.ndarray  # bool, can book online
+    patience: np.ndarray  # float, days before giving up (inf: never)
+    service_minutes: np.ndarray  # float, counter time of the first visit
+    procedures: tuple[str, ...]
+
+    @property
+    def size(self) -> int:
+        return len(self.arrival)
+
+
+def daily_rate(proc: Procedure, calendar: Calendar) -> np.ndarray:
+    """Expected arrivals on each day of the horizon.
+
+    >>> import datetime as dt
+    >>> from sim.calendar import build_calendar
+    >>> from sim.scenario import CalendarSpec, Horizon
+    >>> cal = build_calendar(CalendarSpec(), Horizon(start=dt.date(2021, 1, 1), days=365))
+    >>> round(float(daily_rate(Procedure(annual_volume=3650), cal).sum()))
+    3650
+    """
+    season = np.asarray(proc.seasonality)[calendar.month_index()]
+    days = np.arange(calendar.n_days)
+    trend = (1.0 + proc.trend_per_year) ** ((days + 0.5) / 365.0)
+    return proc.annual_volume / 365.0 * season * trend
+
+
+def arrival_times(rate: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Sorted arrival times of a Poisson process with piecewise-constant daily ``rate``."""
+    counts = rng.poisson(rate)
+    days = np.repeat(np.arange(len(rate)), counts)
+    return np.sort(days + rng.random(days.size))
+
+
+def generate(scenario: Scenario, calendar: Calendar, streams: Streams) -> Population:
+    """Draw the whole population of applicants of one replication."""
+    names = tuple(scenario.procedures)
+    patience = scenario.behaviour.patience
+    columns: list[tuple[np.ndarray, ...]] = []
+    for code, name in enumerate(names):
+        proc = scenario.procedures[name]
+        arrival = arrival_times(daily_rate(proc, calendar), streams[f"demand.{name}"])
+        n = arrival.size
+        behaviour = streams[f"behaviour.{name}"]
+        digital = behaviour.random(n) < scenario.behaviour.digital_access_share
+        wait_limit = (
+            sample(behaviour, patience.kind, patience.mean, patience.cv, n)
+            if patience is not None
+            else np.full(n, np.inf)
+        )
+        service = sample(
+            streams[f"service.{name}"], proc.service_kind,
+            proc.counter_minutes_per_visit, proc.service_cv, n,
+        )
+        columns.append((arrival, np.full(n, code), digital, wait_limit, service))
+    merged = [np.concatenate(col) for col in zip(*columns, strict=True)]
+    order = np.argsort(merged[0], kind="stable")
+    return Population(*(col[order] for col in merged), procedures=names)

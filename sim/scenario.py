@@ -1,0 +1,334 @@
+"""Scenario schema: everything a run needs, validated once.
+
+A planner describes a prefecture in a YAML file: which procedures (démarches) people come
+for and how many a year, how many staff (ETP) work at the counters and on the files, which
+channels people use to get an appointment, and how long they are willing to wait. This module
+turns that file into a frozen, fully validated :class:`Scenario`.
+
+Every field carries its unit in its name or its description, and its bounds as
+``Field(ge=..., le=...)`` so that a bad value is reported with the field path and the allowed
+range. Variants (``--set`` overrides, sweep points, dashboard edits) never mutate a scenario:
+they merge into ``model_dump()`` and validate again through :func:`sim.loader.validate`.
+
+Defaults and their sources
+--------------------------
+* ``hours_per_etp_year = 1607``: annual working time of a full-time civil servant (décret
+  n°2000-815 du 25 août 2000).
+* ``productive_share = 0.6``: share of paid hours spent at the counter or on files, net of
+  training, meetings and support work. *Estimate*, to be calibrated.
+* ``cost_per_etp_year_eur = 45000``: loaded annual cost of a category B/C agent. *Estimate*.
+* ``counter_minutes_per_visit = 30``: order of magnitude of a deposit appointment. *Estimate*.
+
+The model's time unit is the day; the schema speaks in dates, days, hours and minutes as named.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+PositiveFloat = Annotated[float, Field(gt=0)]
+
+
+class Base(BaseModel):
+    """Frozen, strict base: unknown fields are errors, instances never change."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Horizon(Base):
+    """The simulated period."""
+
+    start: dt.date = Field(dt.date(2021, 1, 1), description="First simulated day (day 0).")
+    days: int = Field(365, ge=1, le=3660, description="Number of simulated days.")
+    warmup_days: float = Field(
+        0.0,
+        ge=0,
+        description="Applicants whose need appears before this many days are simulated but "
+        "left out of the KPIs (they fill the system to a realistic state).",
+    )
+
+    @model_validator(mode="after")
+    def _warmup_inside(self) -> Horizon:
+        if self.warmup_days >= self.days:
+            raise ValueError(
+                f"warmup_days ({self.warmup_days}) must be smaller than days ({self.days})"
+            )
+        return self
+
+
+class CalendarSpec(Base):
+    """Working days and opening hours of the foreigners' service."""
+
+    continuous: bool = Field(
+        False,
+        description="Open every day around the clock, no holidays. For validation against "
+        "queueing theory (the desk is then exactly an M/M/c+M queue).",
+    )
+    weekdays: tuple[int, ...] = Field(
+        (0, 1, 2, 3, 4),
+        min_length=1,
+        max_length=7,
+        description="Opening weekdays, 0 = Monday ... 6 = Sunday.",
+    )
+    open_hour: float = Field(9.0, ge=0, le=24, description="Opening hour (decimal hours).")
+    close_hour: float = Field(16.0, ge=0, le=24, description="Closing hour (decimal hours).")
+    public_holidays: bool = Field(
+        True, description="Closed on French public holidays (from the `holidays` library)."
+    )
+    subdivision: str | None = Field(
+        None,
+        description="Département code for local holidays (e.g. '57', '67', '68' for "
+        "Alsace-Moselle); None for national holidays only.",
+    )
+
+    @field_validator("weekdays")
+    @classmethod
+    def _weekday_range(cls, v: tuple[int, ...]) -> tuple[int, ...]:
+        bad = [d for d in v if not 0 <= d <= 6]
+        if bad:
+            raise ValueError(f"weekdays must be integers 0 (Monday) to 6 (Sunday), got {bad}")
+        return tuple(sorted(set(v)))
+
+    @model_validator(mode="after")
+    def _hours_order(self) -> CalendarSpec:
+        if not self.continuous and self.close_hour <= self.open_hour:
+            raise ValueError(
+                f"close_hour ({self.close_hour}) must be after open_hour ({self.open_hour})"
+            )
+        return self
+
+
+class DistributionSpec(Base):
+    """A positive random duration given by its mean and coefficient of variation."""
+
+    kind: Literal["exponential", "deterministic", "lognormal", "gamma"] = Field(
+        "exponential", description="Family of the distribution."
+    )
+    mean: float = Field(gt=0, description="Mean, in the unit named by the owning field.")
+    cv: float = Field(
+        1.0,
+        ge=0,
+        le=10,
+        description="Coefficient of variation (std/mean); used by lognormal and gamma only "
+        "(exponential has cv 1, deterministic cv 0).",
+    )
+
+
+class Procedure(Base):
+    """One démarche: its demand and the counter time it needs."""
+
+    label: str = Field("", description="Human-readable (French) name.")
+    annual_volume: float = Field(
+        ge=0, le=5e6, description="Needs appearing per year (applicants per 365 days)."
+    )
+    seasonality: tuple[float, ...] = Field(
+        (1.0,) * 12,
+        min_length=12,
+        max_length=12,
+        description="Twelve monthly factors (January first) multiplying the arrival rate; "
+        "they are rescaled to average 1.",
+    )
+    trend_per_year: float = Field(
+        0.0,
+        ge=-0.9,
+        le=10,
+        description="Relative growth of demand per year: the rate is multiplied by "
+        "(1 + trend) ** (t / 365), applied per day.",
+    )
+    counter_minutes_per_visit: float = Field(
+        30.0, gt=0, le=480, description="Mean counter time of one visit (minutes)."
+    )
+    service_kind: Literal["exponential", "deterministic", "lognormal", "gamma"] = Field(
+        "exponential", description="Distribution of the counter time at the walk-in desk."
+    )
+    service_cv: float = Field(
+        1.0, ge=0, le=10, description="Coefficient of variation of the counter time."
+    )
+
+    @field_validator("seasonality")
+    @classmethod
+    def _seasonality_positive(cls, v: tuple[float, ...]) -> tuple[float, ...]:
+        if any(f < 0 for f in v) or sum(v) <= 0:
+            raise ValueError("seasonality factors must be >= 0 and not all zero")
+        mean = sum(v) / len(v)
+        return tuple(f / mean for f in v)
+
+
+class Behaviour(Base):
+    """How applicants behave while they look for an appointment."""
+
+    digital_access_share: float = Field(
+        0.85,
+        ge=0,
+        le=1,
+        description="Share of applicants able to book online by themselves. *Estimate*.",
+    )
+    patience: DistributionSpec | None = Field(
+        None,
+        description="Time (days) after which a seeker gives up; None means nobody gives up.",
+    )
+
+
+class Reinforcement(Base):
+    """A dated staff increment (permanent), reaching full strength after a ramp-up."""
+
+    start: dt.date = Field(description="Date the new staff arrive.")
+    etp: float = Field(ge=-10000, le=10000, description="ETP added (negative: removed).")
+    ramp_up_days: float = Field(
+        0.0, ge=0, le=730, description="Days of linear ramp-up while new staff train."
+    )
+    office: Literal["front", "back"] = Field("front", description="Front or back office.")
+
+
+class SeasonalStaff(Base):
+    """Contract staff (vacataires) present between two dates."""
+
+    start: dt.date = Field(description="First day present.")
+    end: dt.date = Field(description="First day no longer present.")
+    etp: float = Field(ge=0, le=10000, description="ETP present.")
+    office: Literal["front", "back"] = Field("front", description="Front or back office.")
+
+    @model_validator(mode="after")
+    def _order(self) -> SeasonalStaff:
+        if self.end <= self.start:
+            raise ValueError(f"end ({self.end}) must be after start ({self.start})")
+        return self
+
+
+class Staff(Base):
+    """Front-office (counters) and back-office (instruction) staff as time series."""
+
+    front_office_etp: float = Field(ge=0, le=10000, description="Baseline counter ETP.")
+    back_office_etp: float = Field(0.0, ge=0, le=10000, description="Baseline back-office ETP.")
+    hours_per_etp_year: float = Field(
+        1607.0, gt=0, le=2500, description="Annual hours per ETP (décret n°2000-815)."
+    )
+    productive_share: float = Field(
+        0.6,
+        gt=0,
+        le=1,
+        description="Share of hours spent at the counter / on files. *Estimate*.",
+    )
+    absence_rate: float = Field(
+        0.05, ge=0, lt=1, description="Share of staff absent on an average day. *Estimate*."
+    )
+    cost_per_etp_year_eur: float = Field(
+        45000.0, ge=0, le=1e6, description="Loaded annual cost of one ETP (EUR). *Estimate*."
+    )
+    reinforcements: tuple[Reinforcement, ...] = Field((), description="Dated increments.")
+    seasonal: tuple[SeasonalStaff, ...] = Field((), description="Contract staff periods.")
+
+
+Audience = Literal["all", "digital", "non_digital"]
+
+
+class ChannelBase(Base):
+    """What every channel shares: who uses it and how much counter time it gets."""
+
+    audience: Audience = Field(
+        "all", description="Who uses this channel: all, digital or non_digital applicants."
+    )
+    procedures: tuple[str, ...] | None = Field(
+        None, description="Procedures served by this channel; None means all."
+    )
+    counter_share: float = Field(
+        1.0,
+        ge=0,
+        le=1,
+        description="Share of the front office's counter time given to this channel.",
+    )
+
+
+class DeskChannel(ChannelBase):
+    """Walk-in desk: a FIFO queue at counters; seekers leave when their patience runs out."""
+
+    kind: Literal["desk"] = "desk"
+    counters: int | None = Field(
+        None,
+        ge=1,
+        le=10000,
+        description="Fixed number of counters; None derives it daily from the staff's "
+        "counter minutes times counter_share, divided by the opening minutes.",
+    )
+
+
+class WaitlistChannel(ChannelBase):
+    """Waitlist: each request is registered once and given the earliest free slot."""
+
+    kind: Literal["waitlist"] = "waitlist"
+    min_lead_days: float = Field(
+        1.0, ge=0, le=365, description="A slot is offered at least this many days ahead."
+    )
+
+
+Channel = Annotated[DeskChannel | WaitlistChannel, Field(discriminator="kind")]
+
+
+class Scenario(Base):
+    """A complete, validated description of one prefecture's foreigners' service."""
+
+    name: str = Field("scenario", description="Short name used in outputs.")
+    description: str = Field("", description="Free text.")
+    horizon: Horizon = Field(default_factory=Horizon)
+    calendar: CalendarSpec = Field(default_factory=CalendarSpec)
+    procedures: dict[str, Procedure] = Field(
+        min_length=1, description="Procedures keyed by identifier."
+    )
+    behaviour: Behaviour = Field(default_factory=Behaviour)
+    staff: Staff
+    channels: dict[str, Channel] = Field(
+        min_length=1,
+        description="Booking channels keyed by name; an applicant uses the first channel "
+        "(in file order) whose audience and procedures match.",
+    )
+
+    @model_validator(mode="after")
+    def _channels_consistent(self) -> Scenario:
+        known = set(self.procedures)
+        for name, ch in self.channels.items():
+            unknown = sorted(set(ch.procedures or ()) - known)
+            if unknown:
+                raise ValueError(
+                    f"channels.{name}.procedures: unknown procedure(s) {unknown}; "
+                    f"known: {sorted(known)}"
+                )
+        total = sum(ch.counter_share for ch in self.channels.values() if _uses_staff(ch))
+        if total > 1 + 1e-9:
+            raise ValueError(
+                f"channels: counter_share values sum to {total:g}; they must sum to at most 1"
+            )
+        for proc in self.procedures:
+            for digital in (True, False):
+                if route(self, proc, digital) is None:
+                    who = "digital" if digital else "non_digital"
+                    raise ValueError(
+                        f"channels: no channel serves {who} applicants of procedure '{proc}'"
+                    )
+        return self
+
+
+def _uses_staff(ch: DeskChannel | WaitlistChannel) -> bool:
+    return not (isinstance(ch, DeskChannel) and ch.counters is not None)
+
+
+def route(scenario: Scenario, procedure: str, digital: bool) -> str | None:
+    """Name of the first channel serving this kind of applicant, or None.
+
+    >>> from sim.loader import validate
+    >>> s = validate({"procedures": {"renewal": {"annual_volume": 100}},
+    ...               "staff": {"front_office_etp": 2},
+    ...               "channels": {"desk": {"kind": "desk", "audience": "non_digital",
+    ...                                     "counter_share": 0.2},
+    ...                            "online": {"kind": "waitlist", "counter_share": 0.8}}})
+    >>> route(s, "renewal", digital=False), route(s, "renewal", digital=True)
+    ('desk', 'online')
+    """
+    for name, ch in scenario.channels.items():
+        if ch.procedures is not None and procedure not in ch.procedures:
+            continue
+        if ch.audience == "all" or (ch.audience == "digital") == digital:
+            return name
+    return None

@@ -1,0 +1,75 @@
+"""Staff: front-office and back-office ETP over time, and the counter time they give.
+
+A prefecture's foreigners' service has a baseline of permanent staff (ETP, équivalents temps
+plein), dated reinforcements that reach full strength after a linear ramp-up while the new
+agents train, and contract staff (vacataires) between two dates to absorb seasonal peaks.
+An average share of staff is absent on any day.
+
+Each ETP works ``hours_per_etp_year`` hours a year (1,607 h, décret n°2000-815), of which
+``productive_share`` is spent at the counter (front office) or on files (back office). Those
+hours are spread evenly over the open days of each calendar year, which gives the counter
+minutes available on each open day:
+
+    counter_minutes(d) = ETP(d) * (1 - absence) * hours_per_etp_year * productive_share * 60
+                         / open_days_in_year(d)
+
+Staff cost counts every ETP on every calendar day (absent staff are paid too).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+
+from sim.calendar import Calendar
+from sim.scenario import Staff
+
+
+def etp_series(
+    staff: Staff, calendar: Calendar, office: Literal["front", "back"]
+) -> np.ndarray:
+    """ETP on each day of the horizon for one office.
+
+    >>> import datetime as dt
+    >>> from sim.calendar import build_calendar
+    >>> from sim.scenario import CalendarSpec, Horizon, Reinforcement
+    >>> cal = build_calendar(CalendarSpec(), Horizon(start=dt.date(2021, 1, 1), days=40))
+    >>> s = Staff(front_office_etp=10, reinforcements=[
+    ...     Reinforcement(start=dt.date(2021, 1, 11), etp=4, ramp_up_days=20)])
+    >>> etp_series(s, cal, "front")[[0, 10, 20, 30, 39]].tolist()
+    [10.0, 10.0, 12.0, 14.0, 14.0]
+    """
+    base = staff.front_office_etp if office == "front" else staff.back_office_etp
+    etp = np.full(calendar.n_days, float(base))
+    days = (calendar.dates - calendar.dates[0]).astype(int).astype(float)
+    for r in staff.reinforcements:
+        if r.office != office:
+            continue
+        since = days - _day(calendar, r.start)
+        ramp = np.clip(since / r.ramp_up_days, 0.0, 1.0) if r.ramp_up_days else (since >= 0)
+        etp += r.etp * np.where(since >= 0, ramp, 0.0)
+    for s in staff.seasonal:
+        if s.office == office:
+            etp += s.etp * ((days >= _day(calendar, s.start)) & (days < _day(calendar, s.end)))
+    return np.maximum(etp, 0.0)
+
+
+def _day(calendar: Calendar, date: object) -> float:
+    return float((np.datetime64(date, "D") - calendar.dates[0]).astype(int))
+
+
+def counter_minutes(staff: Staff, calendar: Calendar) -> np.ndarray:
+    """Front-office counter minutes available on each day (0 on closed days)."""
+    per_etp = (
+        (1.0 - staff.absence_rate) * staff.hours_per_etp_year * staff.productive_share * 60.0
+    )
+    minutes = etp_series(staff, calendar, "front") * per_etp / calendar.working_days_in_year
+    return np.where(calendar.is_open, minutes, 0.0)
+
+
+def staff_cost_eur(staff: Staff, calendar: Calendar, first_day: float = 0.0) -> float:
+    """Cost of front- and back-office staff over the horizon from ``first_day`` on."""
+    keep = np.arange(calendar.n_days) >= np.floor(first_day)
+    etp = etp_series(staff, calendar, "front") + etp_series(staff, calendar, "back")
+    return float(etp[keep].sum() * staff.cost_per_etp_year_eur / 365.0)
