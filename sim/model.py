@@ -57,7 +57,15 @@ def simulate(scenario: Scenario, seed: int, replication: int = 0) -> SimOutput:
     """Run one replication of ``scenario`` and return its event log."""
     streams = Streams(seed, replication)
     calendar = build_calendar(scenario.calendar, scenario.horizon)
-    population = generate(scenario, calendar, streams)
+    return simulate_population(
+        scenario, calendar, generate(scenario, calendar, streams), streams
+    )
+
+
+def simulate_population(
+    scenario: Scenario, calendar: Calendar, population: Population, streams: Streams
+) -> SimOutput:
+    """Run the channels over a given population (tests build tiny ones by hand)."""
     records = Records(population.size)
     env = simpy.Environment()
     horizon = float(scenario.horizon.days)
@@ -76,7 +84,8 @@ def simulate(scenario: Scenario, seed: int, replication: int = 0) -> SimOutput:
     for channel in channels:
         channel.close()
     return SimOutput(
-        scenario, seed, replication, calendar, population, records, tuple(names),
+        scenario, streams.seed, streams.replication, calendar, population, records,
+        tuple(names),
         np.array([ch.capacity_minutes() for ch in channels]),
         {ch.name: ch.queue_area for ch in channels if hasattr(ch, "queue_area")},
         next(env._eid),  # SimPy's event counter: number of events scheduled in this run

@@ -25,7 +25,20 @@ import numpy as np
 import simpy
 
 from sim.booking import Context
+from sim.calendar import Calendar
 from sim.scenario import DeskChannel
+
+
+def counters_per_day(
+    spec: DeskChannel, calendar: Calendar, counter_minutes: np.ndarray
+) -> np.ndarray:
+    """Open counters on each day: fixed, or the desk's share of counter time / opening time."""
+    if spec.counters is not None:
+        return np.where(calendar.is_open, spec.counters, 0).astype(np.int64)
+    minutes = counter_minutes * spec.counter_share
+    with np.errstate(divide="ignore", invalid="ignore"):
+        counters = np.where(calendar.open_minutes > 0, minutes / calendar.open_minutes, 0.0)
+    return np.floor(counters + 0.5).astype(np.int64)
 
 
 class Desk:
@@ -36,21 +49,11 @@ class Desk:
         self.queue: deque[int] = deque()
         self.busy = 0
         self.open_counters = 0
-        self.counters_per_day = self._counters(ctx, spec)
+        self.counters_per_day = counters_per_day(spec, ctx.calendar, ctx.counter_minutes)
         # Little's law bookkeeping: time-integral of the number waiting in the queue.
         self.queue_area = 0.0
         self._last = 0.0
         self._n_queue = 0
-
-    @staticmethod
-    def _counters(ctx: Context, spec: DeskChannel) -> np.ndarray:
-        cal = ctx.calendar
-        if spec.counters is not None:
-            return np.where(cal.is_open, spec.counters, 0).astype(np.int64)
-        minutes = ctx.counter_minutes * spec.counter_share
-        with np.errstate(divide="ignore", invalid="ignore"):
-            counters = np.where(cal.open_minutes > 0, minutes / cal.open_minutes, 0.0)
-        return np.floor(counters + 0.5).astype(np.int64)
 
     def capacity_minutes(self) -> np.ndarray:
         return self.counters_per_day * self.ctx.calendar.open_minutes

@@ -1,0 +1,52 @@
+"""Shared test helpers: small scenarios built from plain dicts, through the loader's door."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from sim.loader import deep_merge, validate
+from sim.scenario import Scenario
+
+
+def scenario(**changes: Any) -> Scenario:
+    """A small two-procedure scenario (desk for non-digital, waitlist for the rest)."""
+    base: dict[str, Any] = {
+        "name": "tiny",
+        "horizon": {"start": "2021-03-01", "days": 90, "warmup_days": 10},
+        "procedures": {
+            "first_title": {"annual_volume": 3000, "counter_minutes_per_visit": 40},
+            "renewal": {"annual_volume": 5000, "counter_minutes_per_visit": 20},
+        },
+        "behaviour": {"digital_access_share": 0.8,
+                      "patience": {"kind": "exponential", "mean": 30}},
+        "staff": {"front_office_etp": 6},
+        "channels": {
+            "desk": {"kind": "desk", "audience": "non_digital", "counter_share": 0.2},
+            "online": {"kind": "waitlist", "audience": "all", "counter_share": 0.8},
+        },
+    }
+    return validate(deep_merge(base, changes))
+
+
+def mmc(lam: float, mu: float, c: int, theta: float | None, days: float,
+        warmup: float = 0.0) -> Scenario:
+    """A continuous-time M/M/c(+M) desk: lam, mu, theta per day."""
+    return validate({
+        "name": "mmc",
+        "horizon": {"days": days, "warmup_days": warmup},
+        "calendar": {"continuous": True},
+        "procedures": {"walk_in": {"annual_volume": lam * 365,
+                                   "counter_minutes_per_visit": 1440 / mu}},
+        "behaviour": {"patience": None if theta is None
+                      else {"kind": "exponential", "mean": 1 / theta}},
+        "staff": {"front_office_etp": 0},
+        "channels": {"desk": {"kind": "desk", "counters": c}},
+    })
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(12345)
