@@ -11,16 +11,17 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, NoReturn
 
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from sim import __version__, io
-from sim.experiment import replicate
+from sim.experiment import Results, replicate
 from sim.loader import ScenarioError, dump_yaml, load
 from sim.reference import reference_markdown, schema_json
 from sim.scenario import Scenario
@@ -31,8 +32,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True)
-out = Console()
+err = Console(stderr=True, soft_wrap=True)  # soft wrap: one problem, one line, any width
+out = Console(soft_wrap=True)
 
 ScenarioPath = Annotated[Path, typer.Argument(help="Scenario YAML file.")]
 Overrides = Annotated[
@@ -41,9 +42,10 @@ Overrides = Annotated[
 ]
 
 
-def _fail(problems: list[str]) -> None:
+def _fail(problems: list[str]) -> NoReturn:
+    """Print one line per problem on stderr and exit with status 2."""
     for line in problems:
-        err.print(line, markup=False, highlight=False)
+        typer.echo(line, err=True)
     raise typer.Exit(code=2)
 
 
@@ -52,7 +54,6 @@ def _load(path: Path, overrides: list[str] | None) -> Scenario:
         return load(path, overrides or [])
     except ScenarioError as exc:
         _fail(exc.problems)
-        raise  # unreachable
 
 
 @app.command()
@@ -68,51 +69,69 @@ def run(
 ) -> None:
     """Simulate SCENARIO and write KPIs, replications, applicants and daily tables."""
     spec = _load(scenario, overrides)
+    try:  # fail before simulating, not after
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        _fail([f"{out_dir}: cannot create output directory ({exc.strerror or exc})"])
     started = time.time()
     with Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
         TimeElapsedColumn(), console=err, transient=False, disable=not err.is_terminal,
     ) as bar:
-        task = bar.add_task(f"{spec.name}: replications", total=replications)
+        task = bar.add_task(f"{escape(spec.name)}: replications", total=replications)
         results = replicate(spec, seed, replications, lambda k: bar.update(task, completed=k))
     elapsed = time.time() - started
+    try:
+        _write_results(out_dir, results, spec, _manifest(spec, scenario, overrides, seed,
+                                                         replications, elapsed))
+    except OSError as exc:
+        _fail([f"{out_dir}: cannot write results ({exc.strerror or exc})"])
+    if not quiet:
+        out.print(kpi_rich_table(results.kpis, f"{spec.name}: {replications} replications, "
+                                               f"seed {seed}"))
+    err.print(f"wrote {escape(str(out_dir))}/ (kpis.csv, replications.csv, applicants.parquet, "
+              f"daily.parquet, scenario.yaml, manifest.json) in {elapsed:.1f} s")
+
+
+def _write_results(out_dir: Path, results: Results, spec: Scenario,
+                   manifest: dict[str, Any]) -> None:
+    """Write the six result files of a run, each atomically."""
     out_dir.mkdir(parents=True, exist_ok=True)
     io.write_csv(out_dir / "kpis.csv", results.kpis)
     io.write_csv(out_dir / "replications.csv", results.replications)
     io.write_parquet(out_dir / "applicants.parquet", results.applicants)
     io.write_parquet(out_dir / "daily.parquet", results.daily)
     io.write_text(out_dir / "scenario.yaml", dump_yaml(spec))
-    io.write_json(
-        out_dir / "manifest.json",
-        {
-            "prefsim_version": __version__,
-            "scenario": spec.name,
-            "scenario_file": str(scenario),
-            "overrides": overrides or [],
-            "seed": seed,
-            "replications": replications,
-            "run_seconds": round(elapsed, 3),
-            "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "python": sys.version.split()[0],
-        },
-    )
-    if not quiet:
-        out.print(kpi_rich_table(results.kpis, f"{spec.name}: {replications} replications, "
-                                               f"seed {seed}"))
-    err.print(f"wrote {out_dir}/ (kpis.csv, replications.csv, applicants.parquet, "
-              f"daily.parquet, scenario.yaml, manifest.json) in {elapsed:.1f} s")
+    io.write_json(out_dir / "manifest.json", manifest)
+
+
+def _manifest(spec: Scenario, scenario: Path, overrides: list[str] | None, seed: int,
+              replications: int, elapsed: float) -> dict[str, Any]:
+    """What produced a run: package version, inputs, seed and run time."""
+    return {
+        "prefsim_version": __version__,
+        "scenario": spec.name,
+        "scenario_file": str(scenario),
+        "overrides": overrides or [],
+        "seed": seed,
+        "replications": replications,
+        "run_seconds": round(elapsed, 3),
+        "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "python": sys.version.split()[0],
+    }
 
 
 def kpi_rich_table(kpis: pd.DataFrame, title: str) -> Table:
     """The KPI summary as a terminal table: mean and 95 % interval per KPI and procedure."""
-    table = Table(title=title, title_justify="left")
+    table = Table(title=escape(title), title_justify="left")
     for name, justify in (("kpi", "left"), ("procedure", "left"), ("mean", "right"),
                           ("95% interval", "right"), ("n", "right")):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     previous = None
     for row in kpis.itertuples():
         table.add_row(
-            "" if row.kpi == previous else str(row.kpi), str(row.procedure), _num(row.mean),
+            "" if row.kpi == previous else escape(str(row.kpi)), escape(str(row.procedure)),
+            _num(row.mean),
             f"{_num(row.ci_low)} - {_num(row.ci_high)}" if row.ci_high > row.ci_low else "",
             str(row.n),
         )
@@ -130,23 +149,31 @@ def _num(x: float) -> str:
 def check(scenario: ScenarioPath, overrides: Overrides = None) -> None:
     """Validate SCENARIO and summarise it."""
     spec = _load(scenario, overrides)
-    out.print(f"[bold]{spec.name}[/bold]: valid. {spec.description}".rstrip())
+    for line in summary_lines(spec):
+        out.print(line, markup=False, highlight=False)
+
+
+def summary_lines(spec: Scenario) -> list[str]:
+    """A plain-text summary of a validated scenario, one line per part."""
+    lines = [f"{spec.name}: valid. {spec.description}".rstrip()]
     h = spec.horizon
-    out.print(f"horizon: {h.days} days from {h.start}, warm-up {h.warmup_days:g} days")
+    lines.append(f"horizon: {h.days} days from {h.start}, warm-up {h.warmup_days:g} days")
     cal = spec.calendar
-    out.print("calendar: continuous (24/7)" if cal.continuous else
-              f"calendar: weekdays {list(cal.weekdays)}, {cal.open_hour:g}h-{cal.close_hour:g}h, "
-              f"public holidays {'closed' if cal.public_holidays else 'open'}")
+    lines.append("calendar: continuous (24/7)" if cal.continuous else
+                 f"calendar: weekdays {list(cal.weekdays)}, {cal.open_hour:g}h-"
+                 f"{cal.close_hour:g}h, public holidays "
+                 f"{'closed' if cal.public_holidays else 'open'}")
     for name, proc in spec.procedures.items():
-        out.print(f"procedure {name}: {proc.annual_volume:,.0f}/year, "
-                  f"{proc.counter_minutes_per_visit:g} min per visit")
+        lines.append(f"procedure {name}: {proc.annual_volume:,.0f}/year, "
+                     f"{proc.counter_minutes_per_visit:g} min per visit")
     st = spec.staff
-    out.print(f"staff: {st.front_office_etp:g} front-office ETP, {st.back_office_etp:g} "
-              f"back-office ETP, {len(st.reinforcements)} reinforcement(s), "
-              f"{len(st.seasonal)} seasonal period(s)")
+    lines.append(f"staff: {st.front_office_etp:g} front-office ETP, {st.back_office_etp:g} "
+                 f"back-office ETP, {len(st.reinforcements)} reinforcement(s), "
+                 f"{len(st.seasonal)} seasonal period(s)")
     for name, ch in spec.channels.items():
-        out.print(f"channel {name}: {ch.kind}, audience {ch.audience}, "
-                  f"counter share {ch.counter_share:g}")
+        lines.append(f"channel {name}: {ch.kind}, audience {ch.audience}, "
+                     f"counter share {ch.counter_share:g}")
+    return lines
 
 
 @app.command()
@@ -160,8 +187,11 @@ def reference(
     out_file: Annotated[Path, typer.Option("--out", "-o")] = Path("docs/scenario-reference.md"),
 ) -> None:
     """Regenerate the scenario field reference (docs/scenario-reference.md)."""
-    io.write_text(out_file, reference_markdown())
-    err.print(f"wrote {out_file}")
+    try:
+        io.write_text(out_file, reference_markdown())
+    except OSError as exc:
+        _fail([f"{out_file}: cannot write ({exc.strerror or exc})"])
+    err.print(f"wrote {escape(str(out_file))}")
 
 
 def main() -> None:  # pragma: no cover - console entry point

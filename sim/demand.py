@@ -9,9 +9,11 @@ Poisson process with rate
 held constant within each day, so that drawing a Poisson count per day and placing the
 arrivals uniformly within that day is exact. Needs appear at any hour, opening hours or not.
 
-Each applicant's own attributes (digital access, patience, counter time) are drawn at
+Each applicant's own attributes (digital access, patience, counter time, checking habit,
+and uniforms for their later coin flips: no-show, cancellation, attempts) are drawn at
 arrival, in vectorised batches, from streams named after the mechanism and the procedure
-(``demand.<procedure>``, ``behaviour.<procedure>``, ``service.<procedure>``), so that a change
+(``demand.<procedure>``, ``behaviour.<procedure>``, ``service.<procedure>``,
+``polling.<procedure>``, ``luck.<procedure>``), so that a change
 of capacity or of policy never reshuffles who gets what (common random numbers), and adding a
 procedure shifts no other procedure's draws.
 """
@@ -27,6 +29,11 @@ from sim.distributions import sample
 from sim.scenario import Procedure, Scenario
 from sim.streams import Streams
 
+# Columns of ``Population.luck``: one uniform per later random decision, drawn at arrival
+# from the applicant's own stream, so the decision does not depend on the order of events.
+LUCK_ATTEMPTS, LUCK_NIGHT, LUCK_NO_SHOW, LUCK_CANCEL, LUCK_CANCEL_TIME = range(5)
+N_LUCK = 5
+
 
 class Population(NamedTuple):
     """Every applicant of one replication, as columns sorted by arrival time."""
@@ -36,6 +43,8 @@ class Population(NamedTuple):
     digital: np.ndarray  # bool, can book online
     patience: np.ndarray  # float, days before giving up (inf: never)
     service_minutes: np.ndarray  # float, counter time of the first visit
+    seeker_class: np.ndarray  # int, index into behaviour.seekers
+    luck: np.ndarray  # float (n, N_LUCK) uniforms for the applicant's later coin flips
     procedures: tuple[str, ...]
 
     @property
@@ -70,6 +79,8 @@ def generate(scenario: Scenario, calendar: Calendar, streams: Streams) -> Popula
     """Draw the whole population of applicants of one replication."""
     names = tuple(scenario.procedures)
     patience = scenario.behaviour.patience
+    shares = np.array([c.share for c in scenario.behaviour.seekers])
+    shares = shares / shares.sum()
     columns: list[tuple[np.ndarray, ...]] = []
     for code, name in enumerate(names):
         proc = scenario.procedures[name]
@@ -86,7 +97,37 @@ def generate(scenario: Scenario, calendar: Calendar, streams: Streams) -> Popula
             streams[f"service.{name}"], proc.service_kind,
             proc.counter_minutes_per_visit, proc.service_cv, n,
         )
-        columns.append((arrival, np.full(n, code), digital, wait_limit, service))
+        polling = streams[f"polling.{name}"]
+        seeker_class = polling.choice(len(shares), size=n, p=shares)
+        luck = streams[f"luck.{name}"].random((n, N_LUCK))
+        columns.append(
+            (arrival, np.full(n, code), digital, wait_limit, service, seeker_class, luck)
+        )
     merged = [np.concatenate(col) for col in zip(*columns, strict=True)]
     order = np.argsort(merged[0], kind="stable")
     return Population(*(col[order] for col in merged), procedures=names)
+
+
+def make_population(
+    arrival: np.ndarray, procedures: tuple[str, ...], *, procedure: np.ndarray | None = None,
+    digital: np.ndarray | None = None, patience: np.ndarray | None = None,
+    service_minutes: np.ndarray | None = None, seeker_class: np.ndarray | None = None,
+    luck: np.ndarray | None = None,
+) -> Population:
+    """A population given column by column (hand-made cases in tests and examples).
+
+    Missing columns default to: first procedure, no digital access, infinite patience,
+    30-minute visits, first seeker class, and luck 0.5 (nobody cancels or misses).
+    """
+    arrival = np.asarray(arrival, dtype=float)
+    n = arrival.size
+
+    def column(value: np.ndarray | None, default: float, dtype: type) -> np.ndarray:
+        return np.full(n, default, dtype) if value is None else np.asarray(value, dtype)
+
+    return Population(
+        arrival, column(procedure, 0, np.int64), column(digital, False, bool),
+        column(patience, np.inf, float), column(service_minutes, 30.0, float),
+        column(seeker_class, 0, np.int64),
+        np.full((n, N_LUCK), 0.5) if luck is None else np.asarray(luck, float), procedures,
+    )

@@ -5,22 +5,45 @@ and change a few fields: the parent is deep-merged under the child (mappings mer
 key, anything else is replaced). Overrides such as ``staff.front_office_etp=80`` merge the
 same way. Whatever the source, the merged mapping goes through :func:`validate`, the single
 door to a :class:`~sim.scenario.Scenario`; every problem becomes a :class:`ScenarioError`
-with one line per problem naming the file, the field path, the value and what is allowed.
+with one line per problem naming the file, the field path, the value and what is allowed::
+
+    base.yaml: staff.front_office_etp = -3: Input should be greater than or equal to 0
+
+Each problem names the source that wrote the offending field: the file itself, one of the
+files it extends, or ``FILE --set`` for a command-line override.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping
+import datetime as dt
+import os
+import reprlib
+import types
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Union, get_args, get_origin
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from sim.scenario import Scenario
 
 MAX_FILE_BYTES = 1_000_000
+MAX_NODES = 200_000
+
+Layer = tuple[str, Mapping[str, Any]]
+"""One source of fields, lowest priority first: its name (a file, ``FILE --set``) and mapping."""
+
+
+
+def _repr_limits() -> reprlib.Repr:
+    r = reprlib.Repr()  # keyword arguments only from Python 3.12
+    r.maxlevel, r.maxlist, r.maxtuple, r.maxdict, r.maxstring, r.maxother = 3, 15, 15, 6, 80, 80
+    return r
+
+
+_REPR = _repr_limits()
 
 
 class ScenarioError(ValueError):
@@ -47,71 +70,142 @@ def deep_merge(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any
     return out
 
 
-def read_yaml(path: Path) -> dict[str, Any]:
-    """Parse one YAML mapping safely (no Python tags), with a size cap against bombs."""
+# --- YAML ------------------------------------------------------------------------------------
+
+
+class _SafeLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` whose bad scalars (``2021-13-45``, ``!!int x``) are YAML errors."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except yaml.YAMLError:
+            raise
+        except (ValueError, TypeError, AttributeError, OverflowError) as exc:
+            shown = f" {node.value!r}" if isinstance(node, yaml.ScalarNode) else ""
+            tag = node.tag.rsplit(":", 1)[-1]
+            raise yaml.constructor.ConstructorError(
+                None, None, f"invalid {tag}{shown} ({exc})", node.start_mark
+            ) from None
+
+
+def read_yaml(path: Path, shown: str | None = None) -> dict[str, Any]:
+    """Parse one YAML mapping safely (no Python tags), with size caps against bombs.
+
+    ``shown`` is the name used in messages (default: ``path``).
+    """
+    shown = str(path) if shown is None else shown
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
-        raise ScenarioError([f"{path}: file not found"]) from None
+        raise ScenarioError([f"{shown}: file not found"]) from None
     except OSError as exc:
-        raise ScenarioError([f"{path}: cannot read ({exc.strerror})"]) from None
-    return parse_yaml(raw, str(path))
+        raise ScenarioError([f"{shown}: cannot read ({exc.strerror or exc})"]) from None
+    return parse_yaml(raw, shown)
 
 
 def parse_yaml(raw: bytes | str, source: str) -> dict[str, Any]:
-    """Parse YAML text into a mapping, turning every failure into a :class:`ScenarioError`."""
+    """Parse YAML text into a mapping, turning every failure into a :class:`ScenarioError`.
+
+    >>> parse_yaml("staff: {front_office_etp: 3}", "a.yaml")
+    {'staff': {'front_office_etp': 3}}
+    >>> parse_yaml("- 1", "a.yaml")
+    Traceback (most recent call last):
+    sim.loader.ScenarioError: a.yaml: top level must be a mapping of fields, got a list
+    """
     if len(raw) > MAX_FILE_BYTES:
         raise ScenarioError([f"{source}: file larger than {MAX_FILE_BYTES} bytes"])
     try:
-        data = yaml.safe_load(raw)
+        data = yaml.load(raw, Loader=_SafeLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
-        where = getattr(exc, "problem_mark", None)
-        at = f" (line {where.line + 1}, column {where.column + 1})" if where else ""
-        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioError([f"{source}: malformed YAML{at}: {what}"]) from None
+        raise ScenarioError([f"{source}: malformed YAML{_yaml_problem(exc)}"]) from None
     except RecursionError:
-        raise ScenarioError([f"{source}: YAML nested too deeply"]) from None
+        raise ScenarioError([f"{source}: malformed YAML: nested too deeply"]) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ScenarioError([f"{source}: top level must be a mapping, got {type(data).__name__}"])
+        kind = {"list": "a list", "str": "a string"}.get(type(data).__name__, type(data).__name__)
+        raise ScenarioError([f"{source}: top level must be a mapping of fields, got {kind}"])
     _check_size(data, source)
     return data
 
 
-def _check_size(data: Any, source: str, limit: int = 200_000) -> None:
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    where = getattr(exc, "problem_mark", None)
+    at = f" (line {where.line + 1}, column {where.column + 1})" if where else ""
+    what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return f"{at}: {what}"
+
+
+def _check_size(data: Any, source: str, limit: int = MAX_NODES) -> None:
     """Refuse documents that expand to huge structures through aliases (a 'YAML bomb')."""
     count, stack = 0, [data]
     while stack:
         item = stack.pop()
         count += 1
         if count > limit:
-            raise ScenarioError([f"{source}: document expands to more than {limit} nodes"])
+            raise ScenarioError(
+                [f"{source}: document expands to more than {limit} values (YAML alias bomb?)"]
+            )
         if isinstance(item, dict):
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
 
 
-def resolve_file(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """Read a scenario file and resolve its ``extends:`` chain into one mapping."""
-    path = Path(path).resolve()
-    if path in _chain:
-        cycle = " -> ".join(p.name for p in (*_chain, path))
-        raise ScenarioError([f"{_chain[0]}: extends: circular inheritance ({cycle})"])
-    data = read_yaml(path)
+# --- extends: ---------------------------------------------------------------------------------
+
+
+def read_layers(path: str | Path) -> list[Layer]:
+    """A scenario file and the files it ``extends:``, root ancestor first, ``extends`` removed.
+
+    A relative ``extends:`` path is relative to the directory of the file that holds it.
+    """
+    return _layers(str(path), Path(path).resolve(), ())
+
+
+def _layers(shown: str, real: Path, chain: tuple[Path, ...]) -> list[Layer]:
+    data = read_yaml(real, shown)
     parent = data.pop("extends", None)
     if parent is None:
-        return data
-    if not isinstance(parent, str):
-        raise ScenarioError([f"{path}: extends: must be a file path, got {parent!r}"])
-    parent_path = (path.parent / parent).resolve()
-    if not parent_path.exists():
-        raise ScenarioError([f"{path}: extends: '{parent}' not found (looked for {parent_path})"])
-    return deep_merge(resolve_file(parent_path, (*_chain, path)), data)
+        return [(shown, data)]
+    if not isinstance(parent, str) or not parent.strip():
+        raise ScenarioError(
+            [f"{shown}: extends = {_show(parent)}: must be the path of a scenario file"]
+        )
+    parent_real = (real.parent / parent).resolve()
+    parent_shown = os.path.normpath(Path(shown).parent / parent)
+    seen = (*chain, real)
+    if parent_real in seen:
+        cycle = " -> ".join(p.name for p in (*seen[seen.index(parent_real) :], parent_real))
+        raise ScenarioError(
+            [f"{shown}: extends = {parent!r}: circular inheritance ({cycle})"]
+        )
+    if not parent_real.is_file():
+        raise ScenarioError(
+            [f"{shown}: extends = {parent!r}: file not found (looked for {parent_shown})"]
+        )
+    return [*_layers(parent_shown, parent_real, seen), (shown, data)]
 
 
-def parse_override(text: str) -> tuple[list[str], Any]:
+def merge_layers(layers: Iterable[Layer]) -> dict[str, Any]:
+    """Deep-merge layers, later ones over earlier ones."""
+    out: dict[str, Any] = {}
+    for _, data in layers:
+        out = deep_merge(out, data)
+    return out
+
+
+def resolve_file(path: str | Path) -> dict[str, Any]:
+    """Read a scenario file and resolve its ``extends:`` chain into one mapping."""
+    return merge_layers(read_layers(path))
+
+
+# --- --set overrides --------------------------------------------------------------------------
+
+
+def parse_override(text: str, source: str = "--set") -> tuple[list[str], Any]:
     """Split ``a.b.c=value`` into a key path and a YAML-parsed value.
 
     >>> parse_override("staff.front_office_etp=80")
@@ -121,81 +215,276 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     """
     key, sep, value = text.partition("=")
     if not sep or not key.strip():
-        raise ScenarioError([f"--set {text!r}: expected KEY=VALUE, e.g. staff.front_office_etp=80"])
+        raise ScenarioError(
+            [f"{source}: {text!r}: expected KEY=VALUE, e.g. staff.front_office_etp=80"]
+        )
+    return [k.strip() for k in key.strip().split(".")], _parse_value(value, source)
+
+
+def _parse_value(text: str, source: str) -> Any:
+    """A ``--set`` value read as YAML (``80``, ``[0, 1]``, ``null``); as text if not YAML."""
+    if not text.strip():
+        return None
     try:
-        parsed = yaml.safe_load(value) if value.strip() else None
-    except yaml.YAMLError:
-        parsed = value
-    return key.strip().split("."), parsed
+        value = yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - a SafeLoader subclass
+    except (yaml.YAMLError, RecursionError):
+        return text
+    _check_size(value, source)
+    return value
+
+
+def override_layer(
+    data: Mapping[str, Any], overrides: Iterable[str], source: str = "--set"
+) -> dict[str, Any]:
+    """Dotted overrides as one nested mapping to merge over ``data``; unknown keys are errors.
+
+    Every field of the schema may be set, even one ``data`` does not mention; entries of
+    ``procedures`` and ``channels`` must already exist in ``data``.
+    """
+    layer: dict[str, Any] = {}
+    problems = []
+    for text in overrides:
+        path, value = parse_override(text, source)
+        why = _unsettable(path, deep_merge(data, layer))
+        if why:
+            problems.append(f"{source}: {'.'.join(path)} = {_show(value)}: {why}")
+            continue
+        for key in reversed(path):
+            value = {key: value}
+        layer = deep_merge(layer, value)
+    if problems:
+        raise ScenarioError(problems)
+    return layer
 
 
 def apply_overrides(
     data: Mapping[str, Any], overrides: Iterable[str], source: str = "--set"
 ) -> dict[str, Any]:
-    """Apply dotted overrides to a scenario mapping; unknown keys are errors.
+    """``data`` with dotted overrides merged in (not validated; see :func:`override_layer`)."""
+    return deep_merge(data, override_layer(data, overrides, source))
 
-    Known keys are those of the fully defaulted scenario, so that any documented field can be
-    set even if the file does not mention it.
+
+def _unsettable(path: Sequence[str], data: Any) -> str | None:
+    """Why ``path`` cannot be set in a scenario mapping like ``data``; None if it can."""
+    tp: Any = Scenario
+    node: Any = data
+    for depth, key in enumerate(path):
+        where = ".".join(path[:depth]) or "top level"
+        if not _is_mapping_type(tp):
+            return f"{where} is not a mapping of fields; set it whole with --set {where}=..."
+        known = _settable_keys(tp, node)
+        if known is not None and key not in known:
+            return f"unknown key '{key}' in {where} (known: {', '.join(known) or 'none'})"
+        tp = _child_type(_member(tp, node), key)
+        node = node.get(key) if isinstance(node, Mapping) else None
+    return None
+
+
+def _is_mapping_type(tp: Any) -> bool:
+    """Whether values of type ``tp`` are mappings (models, unions of models, dicts)."""
+    return bool(_tagged(tp)) or _is_model(_unwrap(tp)) or get_origin(_unwrap(tp)) is dict
+
+
+def _settable_keys(tp: Any, node: Any) -> tuple[str, ...] | None:
+    """Keys a mapping of type ``tp`` (now holding ``node``) may take; None means any key.
+
+    Fields of models; for a mapping of named models (``procedures``, ``channels``), the names
+    already in ``node``: an override changes an entry, it does not invent one.
     """
-    out = copy.deepcopy(dict(data))
-    known = validate(out, source).model_dump(mode="json") if overrides else {}
-    problems = []
-    for text in overrides:
-        path, value = parse_override(text)
-        node_known: Any = known
-        node = out
-        for depth, key in enumerate(path):
-            last = depth == len(path) - 1
-            if isinstance(node_known, dict) and key not in node_known:
-                options = ", ".join(sorted(node_known)) or "none"
-                where = ".".join(path[:depth]) or "top level"
-                problems.append(
-                    f"--set {'.'.join(path)}: unknown key '{key}' in {where} (known: {options})"
-                )
-                break
-            node_known = node_known.get(key) if isinstance(node_known, dict) else None
-            if last:
-                node[key] = value
-            else:
-                if not isinstance(node.get(key), dict):
-                    node[key] = {}
-                node = node[key]
-    if problems:
-        raise ScenarioError(problems)
-    return out
+    members = _tagged(tp)
+    if members:
+        kind = node.get("kind") if isinstance(node, Mapping) else None
+        chosen = [members[kind]] if isinstance(kind, str) and kind in members else members.values()
+        return tuple(sorted({f for m in chosen for f in m.model_fields}))
+    tp = _unwrap(tp)
+    if _is_model(tp):
+        return tuple(tp.model_fields)
+    if get_origin(tp) is dict:
+        value = get_args(tp)[1]
+        if not (_is_model(_unwrap(value)) or _tagged(value)):
+            return None
+        return tuple(str(k) for k in node) if isinstance(node, Mapping) else ()
+    return None
 
 
-def validate(data: Mapping[str, Any], source: str = "<scenario>") -> Scenario:
-    """The one door: a mapping becomes a :class:`Scenario` or a :class:`ScenarioError`."""
+# --- the one door -----------------------------------------------------------------------------
+
+
+def validate(
+    data: Mapping[str, Any], source: str = "<scenario>", layers: Sequence[Layer] = ()
+) -> Scenario:
+    """The one door: a mapping becomes a :class:`Scenario` or a :class:`ScenarioError`.
+
+    ``source`` names the mapping in messages; if the mapping was merged from ``layers``,
+    each problem names the layer that wrote the offending field instead.
+    """
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError([_format(source, err) for err in exc.errors()]) from None
+        raise ScenarioError([_format(err, source, layers) for err in exc.errors()]) from None
 
 
-def _format(source: str, err: Mapping[str, Any]) -> str:
-    path = ".".join(str(p) for p in err["loc"] if not str(p).endswith("Channel")) or "(top level)"
-    msg = err["msg"].removeprefix("Value error, ")
-    value = err.get("input")
-    shown = "" if isinstance(value, dict) or err["type"] == "missing" else f" = {value!r}"
-    if err["type"] == "extra_forbidden":
-        msg = "unknown field"
-    return f"{source}: {path}{shown}: {msg}"
+def _format(err: Mapping[str, Any], source: str, layers: Sequence[Layer]) -> str:
+    """One problem as ``SOURCE: field.path = value: what is allowed``."""
+    path, tp = _readable(err["loc"])
+    kind, value = err["type"], err.get("input")
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        field = str(err.get("ctx", {}).get("discriminator", "kind")).strip("'\"")
+        path = [*path, field]
+        value = err.get("ctx", {}).get("tag")
+        allowed = ", ".join(repr(t) for t in sorted(_tagged(tp)))
+        msg = f"{'unknown' if value is not None else 'missing'} {field} (allowed: {allowed})"
+    elif kind == "extra_forbidden":
+        known = _settable_keys(_readable(err["loc"][:-1])[1], None) or ()
+        msg = f"unknown field (allowed: {', '.join(known)})"
+    else:
+        msg = err["msg"].removeprefix("Value error, ")
+    where = _origin(path, layers, source)
+    if not path and kind == "value_error":
+        return f"{where}: {msg}"
+    hidden = isinstance(value, Mapping) or kind in ("missing", "union_tag_not_found")
+    shown = "" if hidden else f" = {_show(value)}"
+    return f"{where}: {'.'.join(path) or '(top level)'}{shown}: {msg}"
+
+
+def _show(value: Any) -> str:
+    """A short, readable rendering of a bad value."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return _REPR.repr(value)
+
+
+def _readable(loc: Sequence[Any]) -> tuple[list[str], Any]:
+    """The field path of a pydantic error location as written in a file, and its type.
+
+    Pydantic inserts the tag of a discriminated union (``channels.online.waitlist.x``);
+    a file never writes it, so it is dropped (``channels.online.x``).
+    """
+    tp: Any = Scenario
+    path = []
+    for key in loc:
+        members = _tagged(tp)
+        if isinstance(key, str) and key in members:
+            tp = members[key]
+            continue
+        path.append(str(key))
+        tp = _child_type(tp, key)
+    return path, tp
+
+
+def _origin(path: Sequence[str], layers: Sequence[Layer], default: str) -> str:
+    """The layer whose value the merged mapping holds at ``path`` (``default`` if none).
+
+    Layers are searched from the last one down: the first that wrote ``path``, or a list or
+    value on the way to it (those replace, they do not merge), owns it; otherwise the layer
+    that wrote the longest part of ``path``.
+    """
+    best, best_depth = default, 0
+    for name, data in reversed(layers):
+        depth, owns = _written(data, path)
+        if owns:
+            return name
+        if depth > best_depth:
+            best, best_depth = name, depth
+    return best
+
+
+def _written(data: Any, path: Sequence[str]) -> tuple[int, bool]:
+    """How many keys of ``path`` a layer wrote, and whether it owns the value at ``path``."""
+    node = data
+    for depth, key in enumerate(path):
+        if not isinstance(node, Mapping):
+            return depth, True
+        if key not in node:
+            return depth, False
+        node = node[key]
+    return len(path), True
+
+
+# --- walking the schema's types ---------------------------------------------------------------
+
+
+def _is_model(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, BaseModel)
+
+
+def _unwrap(tp: Any) -> Any:
+    """``tp`` without ``Annotated[...]`` and without ``| None``."""
+    while True:
+        if get_origin(tp) is Annotated:
+            tp = get_args(tp)[0]
+            continue
+        if get_origin(tp) in (Union, types.UnionType):
+            args = [a for a in get_args(tp) if a is not type(None)]
+            if len(args) == 1:
+                tp = args[0]
+                continue
+        return tp
+
+
+def _tagged(tp: Any) -> dict[str, type[BaseModel]]:
+    """Members of a union of models told apart by their ``kind``, by tag; {} otherwise."""
+    tp = _unwrap(tp)
+    if get_origin(tp) not in (Union, types.UnionType):
+        return {}
+    members = [a for a in get_args(tp) if _is_model(a) and "kind" in a.model_fields]
+    return {str(m.model_fields["kind"].default): m for m in members}
+
+
+def _member(tp: Any, node: Any) -> Any:
+    """The union member ``node`` selects by its ``kind`` (``tp`` itself if not a union)."""
+    members = _tagged(tp)
+    if not members:
+        return tp
+    kind = node.get("kind") if isinstance(node, Mapping) else None
+    return members.get(kind) if isinstance(kind, str) and kind in members else tp
+
+
+def _child_type(tp: Any, key: Any) -> Any:
+    """The type of ``key`` inside a value of type ``tp`` (None if unknown)."""
+    members = _tagged(tp)
+    if members:
+        found = [m for m in members.values() if str(key) in m.model_fields]
+        return _child_type(found[0], key) if found else None
+    tp = _unwrap(tp)
+    if _is_model(tp):
+        field = tp.model_fields.get(str(key))
+        return field.annotation if field else None
+    if get_origin(tp) is dict:
+        return get_args(tp)[1]
+    if get_origin(tp) in (tuple, list):
+        return get_args(tp)[0]
+    return None
+
+
+# --- entry points -----------------------------------------------------------------------------
 
 
 def load(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     """Load, resolve ``extends:``, apply ``overrides`` and validate a scenario file."""
+    layers = read_layers(path)
+    data = merge_layers(layers)
     overrides = list(overrides)
-    data = resolve_file(path)
     if overrides:
-        data = apply_overrides(data, overrides, str(path))
-    return validate(data, str(path))
+        source = f"{path} --set"
+        extra = override_layer(data, overrides, source)
+        layers, data = [*layers, (source, extra)], deep_merge(data, extra)
+    return validate(data, str(path), layers)
 
 
 def variant(scenario: Scenario, overrides: Iterable[str]) -> Scenario:
-    """A new scenario from an existing one and dotted overrides, through the same door."""
-    data = apply_overrides(scenario.model_dump(mode="json"), list(overrides), scenario.name)
-    return validate(data, scenario.name)
+    """A new scenario from an existing one and dotted overrides, through the same door.
+
+    The original is never changed; without overrides it is returned as is.
+    """
+    overrides = list(overrides)
+    if not overrides:
+        return scenario
+    data = scenario.model_dump(mode="json")
+    source = f"{scenario.name} --set"
+    extra = override_layer(data, overrides, source)
+    layers = [(scenario.name, data), (source, extra)]
+    return validate(deep_merge(data, extra), scenario.name, layers)
 
 
 def dump_yaml(scenario: Scenario) -> str:

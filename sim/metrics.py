@@ -46,12 +46,13 @@ KPI_NAMES = (
 def km_quantile(wait: np.ndarray, observed: np.ndarray, q: float) -> float:
     """The ``q``-quantile of a Kaplan-Meier estimate; NaN if the curve never reaches it.
 
-    Three people were served after 1, 2 and 4 days; two were still waiting after 3 days.
-    The Kaplan-Meier estimate puts 1/5 of the mass at 1, 1/5 at 2 and the remaining 3/5
-    is split after the censoring at 3: half of it (0.3) at 4, so F(4) = 0.7.
+    Three people were served after 1, 2 and 4 days; two were still waiting after 3 days and
+    one after 5. The estimate falls by 1/6 at day 1, then by 1/5 of what is left at day 2
+    (F = 1/3), and by half of what is left at day 4, when only two people remain at risk
+    (F = 2/3); it never reaches 0.9, since the last person is censored.
 
-    >>> w = np.array([1.0, 2.0, 3.0, 3.0, 4.0])
-    >>> seen = np.array([True, True, False, False, True])
+    >>> w = np.array([1.0, 2.0, 3.0, 3.0, 4.0, 5.0])
+    >>> seen = np.array([True, True, False, False, True, False])
     >>> km_quantile(w, seen, 0.5), km_quantile(w, seen, 0.9)
     (4.0, nan)
     """
@@ -116,7 +117,7 @@ def daily_table(out: SimOutput) -> pd.DataFrame:
     served = _per_day(served_at, pop.procedure, n_codes, n_days)
     abandoned = _per_day(left_at, pop.procedure, n_codes, n_days)
     backlog = np.cumsum(arrivals - served - abandoned, axis=1)
-    used = _per_day(served_at, np.zeros(pop.size, np.int64), 1, n_days, rec.visit_minutes)[0]
+    used = out.used_minutes.sum(axis=0)
     offered = out.capacity_minutes.sum(axis=0)
     frames = []
     labels = [*pop.procedures, "all"]
@@ -185,12 +186,10 @@ def kpi_table(out: SimOutput, applicants: pd.DataFrame) -> pd.DataFrame:
 
 def _utilisation(out: SimOutput) -> float:
     """Counter minutes used by first appointments over minutes offered, after warm-up."""
-    warmup = out.scenario.horizon.warmup_days
-    rec = out.records
-    start = np.floor(warmup)
-    used_mask = (rec.outcome == SERVED) & (rec.appointment_at >= start)
-    offered = out.capacity_minutes[:, int(start):].sum()
-    return float(rec.visit_minutes[used_mask].sum() / offered) if offered > 0 else np.nan
+    start = int(np.floor(out.scenario.horizon.warmup_days))
+    offered = out.capacity_minutes[:, start:].sum()
+    used = out.used_minutes[:, start:].sum()
+    return float(used / offered) if offered > 0 else np.nan
 
 
 def summarise(replications: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:

@@ -12,8 +12,7 @@ about one per service, the waitlist none). It never spends an event per website 
 
 from __future__ import annotations
 
-from collections.abc import Generator
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import simpy
@@ -38,6 +37,7 @@ class SimOutput(NamedTuple):
     records: Records
     channels: tuple[str, ...]
     capacity_minutes: np.ndarray  # (n_channels, n_days) counter minutes offered
+    used_minutes: np.ndarray  # (n_channels, n_days) counter minutes of first appointments
     queue_area: dict[str, float]  # desk name -> time-integral of its queue length
     n_events: int
 
@@ -79,7 +79,7 @@ def simulate_population(
     records.channel[:] = chosen
     for channel in channels:
         channel.start()
-    env.process(_arrivals(env, population.arrival, chosen, channels))
+    _Arrivals(env, population.arrival, chosen, channels)
     env.run(until=horizon)
     for channel in channels:
         channel.close()
@@ -87,17 +87,30 @@ def simulate_population(
         scenario, streams.seed, streams.replication, calendar, population, records,
         tuple(names),
         np.array([ch.capacity_minutes() for ch in channels]),
+        np.array([ch.used_minutes() for ch in channels]),
         {ch.name: ch.queue_area for ch in channels if hasattr(ch, "queue_area")},
         next(env._eid),  # SimPy's event counter: number of events scheduled in this run
     )
 
 
-def _arrivals(
-    env: simpy.Environment, times: np.ndarray, chosen: np.ndarray, channels: list[Channel]
-) -> Generator[simpy.events.Event, Any, None]:
-    """Hand each applicant to their channel when their need appears."""
-    admit = [ch.admit for ch in channels]
-    timeout = env.timeout
-    for i, (t, k) in enumerate(zip(times.tolist(), chosen.tolist(), strict=True)):
-        yield timeout(t - env.now)
-        admit[k](i)
+class _Arrivals:
+    """Hands each applicant to their channel when their need appears (a callback chain:
+    cheaper than a SimPy process, one event per applicant)."""
+
+    def __init__(self, env: simpy.Environment, times: np.ndarray, chosen: np.ndarray,
+                 channels: list[Channel]):
+        self.env, self.times, self.next = env, times.tolist(), 0
+        admit = [ch.admit for ch in channels]
+        self.admit = [admit[k] for k in chosen.tolist()]
+        self._schedule()
+
+    def _schedule(self) -> None:
+        if self.next < len(self.times):
+            delay = self.times[self.next] - self.env.now
+            self.env.timeout(delay).callbacks.append(self._arrive)
+
+    def _arrive(self, _event: simpy.events.Event) -> None:
+        i = self.next
+        self.next += 1
+        self.admit[i](i)
+        self._schedule()

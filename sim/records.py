@@ -3,14 +3,18 @@
 Channels write here and nowhere else; :mod:`sim.metrics` turns it into tidy tables once the
 run is over. One slot per applicant and per column (numpy arrays indexed by the applicant's
 position in the population), so writing is cheap and nothing is ever appended in a loop.
+
+Outcomes: *waiting* (still without a first appointment at the horizon: censored), *served*
+(had their first appointment), *abandoned* (gave up looking), *no_show* (booked but did not
+come), *cancelled* (booked, then cancelled and left).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-WAITING, SERVED, ABANDONED = 0, 1, 2
-OUTCOMES = ("waiting", "served", "abandoned")
+WAITING, SERVED, ABANDONED, NO_SHOW, CANCELLED = 0, 1, 2, 3, 4
+OUTCOMES = ("waiting", "served", "abandoned", "no_show", "cancelled")
 
 
 class Records:
@@ -20,10 +24,12 @@ class Records:
         self.channel = np.full(n, -1, dtype=np.int16)
         self.outcome = np.zeros(n, dtype=np.int8)
         self.booked_at = np.full(n, np.nan)  # when a slot was booked (dated channels)
-        self.appointment_at = np.full(n, np.nan)  # first appointment: service start
-        self.left_at = np.full(n, np.nan)  # when an abandoning seeker gave up
+        self.slot = np.full(n, -1, dtype=np.int64)  # slot booked, index in its channel's book
+        self.appointment_at = np.full(n, np.nan)  # first appointment (or booked date)
+        self.left_at = np.full(n, np.nan)  # when a seeker gave up, cancelled or missed
         self.visit_minutes = np.zeros(n)  # counter time used by the first visit
         self.attempts = np.zeros(n, dtype=np.int64)  # requests made to get a booking
+        self.night_attempts = np.zeros(n, dtype=np.int64)
 
     def serve(self, i: int, at: float, minutes: float) -> None:
         self.outcome[i] = SERVED

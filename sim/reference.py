@@ -1,8 +1,8 @@
 """The scenario schema, published: JSON Schema for editors, Markdown for people.
 
 Both are generated from :class:`sim.scenario.Scenario` itself, so the reference can never
-drift from what the loader accepts. ``tests/test_reference.py`` fails if the committed
-``docs/scenario-reference.md`` is out of date.
+drift from what the loader accepts. ``tests/test_cli.py`` fails if the committed
+``docs/scenario-reference.md`` is out of date (regenerate it with ``make reference``).
 """
 
 from __future__ import annotations
@@ -64,23 +64,32 @@ def _bounds(prop: dict[str, Any]) -> str:
 def _default(prop: dict[str, Any], required: bool) -> str:
     if required:
         return "**required**"
-    if "default" not in prop:
-        return "(computed)"
+    if "default" not in prop:  # a sub-model built from its own defaults, or no default
+        return "defaults" if "$ref" in prop else "none"
     value = prop["default"]
     if isinstance(value, list) and len(value) > 6:
         return f"`{value[:3]} ...` ({len(value)} items)"
+    if value == "":
+        return '`""`'
     return f"`{value}`" if value not in ({}, None) else ("`null`" if value is None else "defaults")
 
 
-def _section(name: str, model: dict[str, Any]) -> list[str]:
+def _description(prop: dict[str, Any], defs: dict[str, Any]) -> str:
+    """A field's description, or the first paragraph of its sub-model's, on one line."""
+    text = prop.get("description", "")
+    if not text and "$ref" in prop:
+        text = defs.get(_type(prop), {}).get("description", "").split("\n\n")[0]
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _section(name: str, model: dict[str, Any], defs: dict[str, Any]) -> list[str]:
     lines = [f"### `{name}`", "", model.get("description", "").strip(), ""]
     lines += ["| field | type | default | allowed | description |", "|---|---|---|---|---|"]
     required = set(model.get("required", []))
     for field, prop in model.get("properties", {}).items():
-        desc = prop.get("description", "").replace("|", "\\|").replace("\n", " ")
         lines.append(
             f"| `{field}` | {_type(prop)} | {_default(prop, field in required)} | "
-            f"{_bounds(prop)} | {desc} |"
+            f"{_bounds(prop)} | {_description(prop, defs)} |"
         )
     return [*lines, ""]
 
@@ -88,6 +97,7 @@ def _section(name: str, model: dict[str, Any]) -> list[str]:
 def reference_markdown() -> str:
     """Every scenario field: type, default, allowed range and meaning."""
     schema = schema_json()
+    defs = schema.get("$defs", {})
     lines = [
         "# Scenario reference",
         "",
@@ -99,9 +109,9 @@ def reference_markdown() -> str:
         "",
         "Times are in days unless the field name says otherwise (`_hour`, `_minutes`).",
         "",
-        *_section("Scenario (top level)", schema),
+        *_section("Scenario (top level)", schema, defs),
     ]
-    for name, model in schema.get("$defs", {}).items():
+    for name, model in defs.items():
         if "properties" in model:
-            lines += _section(name, model)
+            lines += _section(name, model, defs)
     return "\n".join(lines).rstrip() + "\n"

@@ -25,11 +25,11 @@ The model's time unit is the day; the schema speaks in dates, days, hours and mi
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-PositiveFloat = Annotated[float, Field(gt=0)]
+from sim.channels import Channel, DeskChannel, SlotChannelBase
 
 
 class Base(BaseModel):
@@ -157,6 +157,25 @@ class Procedure(Base):
         return tuple(f / mean for f in v)
 
 
+class SeekerClass(Base):
+    """A kind of online seeker: how often they check the booking site, and when."""
+
+    share: float = Field(ge=0, le=1, description="Share of online seekers in this class.")
+    checks_per_day: float = Field(
+        gt=0, le=1e6, description="Visits to the booking site per day while looking."
+    )
+    night_share: float = Field(
+        0.2, ge=0, le=1, description="Share of those visits made at night (22h-6h)."
+    )
+
+
+DEFAULT_SEEKERS = (
+    SeekerClass(share=0.5, checks_per_day=3, night_share=0.1),
+    SeekerClass(share=0.4, checks_per_day=12, night_share=0.25),
+    SeekerClass(share=0.1, checks_per_day=48, night_share=0.4),
+)
+
+
 class Behaviour(Base):
     """How applicants behave while they look for an appointment."""
 
@@ -170,6 +189,20 @@ class Behaviour(Base):
         None,
         description="Time (days) after which a seeker gives up; None means nobody gives up.",
     )
+    seekers: tuple[SeekerClass, ...] = Field(
+        DEFAULT_SEEKERS,
+        min_length=1,
+        description="Classes of online seekers by checking habit (shares sum to 1). Default "
+        "*estimate*: testimonies describe people checking many times a day, also at night.",
+    )
+
+    @field_validator("seekers")
+    @classmethod
+    def _shares_sum_to_one(cls, v: tuple[SeekerClass, ...]) -> tuple[SeekerClass, ...]:
+        total = sum(c.share for c in v)
+        if abs(total - 1) > 1e-6:
+            raise ValueError(f"seeker class shares must sum to 1, got {total:g}")
+        return v
 
 
 class Reinforcement(Base):
@@ -222,51 +255,6 @@ class Staff(Base):
     seasonal: tuple[SeasonalStaff, ...] = Field((), description="Contract staff periods.")
 
 
-Audience = Literal["all", "digital", "non_digital"]
-
-
-class ChannelBase(Base):
-    """What every channel shares: who uses it and how much counter time it gets."""
-
-    audience: Audience = Field(
-        "all", description="Who uses this channel: all, digital or non_digital applicants."
-    )
-    procedures: tuple[str, ...] | None = Field(
-        None, description="Procedures served by this channel; None means all."
-    )
-    counter_share: float = Field(
-        1.0,
-        ge=0,
-        le=1,
-        description="Share of the front office's counter time given to this channel.",
-    )
-
-
-class DeskChannel(ChannelBase):
-    """Walk-in desk: a FIFO queue at counters; seekers leave when their patience runs out."""
-
-    kind: Literal["desk"] = "desk"
-    counters: int | None = Field(
-        None,
-        ge=1,
-        le=10000,
-        description="Fixed number of counters; None derives it daily from the staff's "
-        "counter minutes times counter_share, divided by the opening minutes.",
-    )
-
-
-class WaitlistChannel(ChannelBase):
-    """Waitlist: each request is registered once and given the earliest free slot."""
-
-    kind: Literal["waitlist"] = "waitlist"
-    min_lead_days: float = Field(
-        1.0, ge=0, le=365, description="A slot is offered at least this many days ahead."
-    )
-
-
-Channel = Annotated[DeskChannel | WaitlistChannel, Field(discriminator="kind")]
-
-
 class Scenario(Base):
     """A complete, validated description of one prefecture's foreigners' service."""
 
@@ -295,6 +283,14 @@ class Scenario(Base):
                     f"channels.{name}.procedures: unknown procedure(s) {unknown}; "
                     f"known: {sorted(known)}"
                 )
+            if isinstance(ch, SlotChannelBase) and ch.allocation is not None:
+                served = set(ch.procedures or known)
+                stray = sorted(set(ch.allocation) - served)
+                if stray:
+                    raise ValueError(
+                        f"channels.{name}.allocation: procedure(s) {stray} not served by this "
+                        f"channel; served: {sorted(served)}"
+                    )
         total = sum(ch.counter_share for ch in self.channels.values() if _uses_staff(ch))
         if total > 1 + 1e-9:
             raise ValueError(
@@ -310,7 +306,7 @@ class Scenario(Base):
         return self
 
 
-def _uses_staff(ch: DeskChannel | WaitlistChannel) -> bool:
+def _uses_staff(ch: object) -> bool:
     return not (isinstance(ch, DeskChannel) and ch.counters is not None)
 
 

@@ -6,13 +6,21 @@ demand: annual volume times minutes per visit) and cut into slots of each proced
 ``counter_minutes_per_visit``. Fractions of a slot carry over to the next open day, so that
 over the horizon the number of slots matches the counter time exactly. Slots of a day are
 spread evenly over its opening hours.
+
+Slots open for booking on a release schedule (:func:`release_times`): daily at an hour, in
+weekly batches, at random moments, or continuously, never more than the booking horizon
+ahead. A :class:`SlotBook` holds one channel's slots and their state.
 """
 
 from __future__ import annotations
 
+import heapq
+from collections.abc import Iterable
+
 import numpy as np
 
 from sim.calendar import Calendar
+from sim.channels import ReleaseSchedule
 
 
 def slots_per_day(minutes: np.ndarray, minutes_per_slot: float) -> np.ndarray:
@@ -51,3 +59,116 @@ def allocation(weights: dict[int, float]) -> dict[int, float]:
     if total <= 0:
         return {k: 1.0 / len(weights) for k in weights}
     return {k: w / total for k, w in weights.items()}
+
+
+def release_times(
+    schedule: ReleaseSchedule, slot_time: np.ndarray, start_weekday: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """When each slot opens for booking (never after the slot itself; before 0 means it
+    opened before the simulation started).
+
+    >>> from sim.channels import ReleaseSchedule
+    >>> rng = np.random.default_rng(0)
+    >>> t = np.array([10.5, 11.25, 30.5])
+    >>> release_times(ReleaseSchedule(kind="daily", hour=8, horizon_days=7), t, 0, rng).round(3)
+    array([ 3.333,  4.333, 23.333])
+    >>> release_times(ReleaseSchedule(kind="weekly", weekday=2, horizon_days=14), t, 0, rng)
+    array([ 2.,  2., 23.])
+    """
+    day = np.floor(slot_time)
+    ahead = np.floor(schedule.horizon_days)
+    if schedule.kind == "daily":
+        release = day - ahead + schedule.hour / 24.0
+    elif schedule.kind == "weekly":
+        offset = (schedule.weekday - start_weekday) % 7 + schedule.hour / 24.0
+        k = np.ceil((slot_time - schedule.horizon_days - offset) / 7.0)
+        release = 7.0 * k + offset
+    elif schedule.kind == "random":
+        days = day.astype(np.int64)
+        moment = rng.random(int(days.max()) + 1 if days.size else 0)
+        release = day - ahead + moment[days]
+    else:  # continuous
+        release = slot_time - schedule.horizon_days * rng.random(slot_time.size)
+    return np.minimum(release, slot_time)
+
+
+class SlotBook:
+    """The slots of one channel: when each takes place and opens, and who holds it.
+
+    Free released slots wait in one heap per procedure, earliest appointment first. A slot
+    too close to be booked (less than ``min_lead`` ahead) when it reaches the top is expired:
+    it will be counted as wasted. Every booking and cancellation is logged for the tests
+    and the tables.
+    """
+
+    UNRELEASED, FREE, BOOKED, EXPIRED, PREBOOKED = 0, 1, 2, 3, 4
+
+    def __init__(self, time: np.ndarray, procedure: np.ndarray, minutes: np.ndarray,
+                 release: np.ndarray, min_lead: float, full_at_start: bool = False):
+        release = np.maximum(release, 0.0) if not full_at_start else release
+        order = np.lexsort((time, release))
+        self.time, self.procedure = time[order], procedure[order]
+        self.minutes, self.release = minutes[order], release[order]
+        self.min_lead = min_lead
+        self.state = np.zeros(self.time.size, dtype=np.int8)
+        # opened before the start: held by applicants who came before the horizon
+        self.state[self.release < 0] = self.PREBOOKED
+        self.holder = np.full(self.time.size, -1, dtype=np.int64)
+        self.pool: dict[int, list[tuple[float, int]]] = {}
+        self.log_slot: list[int] = []
+        self.log_applicant: list[int] = []
+        self.log_time: list[float] = []
+        self.n_cancelled = 0
+
+    @property
+    def size(self) -> int:
+        return int(self.time.size)
+
+    def release_groups(self) -> list[tuple[float, np.ndarray]]:
+        """Slots grouped by release time, in time order."""
+        todo = np.flatnonzero(self.state == self.UNRELEASED)
+        if not todo.size:
+            return []
+        cuts = np.flatnonzero(np.diff(self.release[todo])) + 1
+        return [(float(self.release[g[0]]), g) for g in np.split(todo, cuts)]
+
+    def open(self, slots: Iterable[int]) -> set[int]:
+        """Put slots into the free pools; return the procedures that got some."""
+        touched = set()
+        for s in slots:
+            p = int(self.procedure[s])
+            self.state[s] = self.FREE
+            heapq.heappush(self.pool.setdefault(p, []), (float(self.time[s]), int(s)))
+            touched.add(p)
+        return touched
+
+    def has_free(self, p: int, now: float) -> bool:
+        """Is a bookable slot of procedure ``p`` free now? Expires those too close."""
+        heap = self.pool.get(p)
+        while heap and heap[0][0] < now + self.min_lead:
+            self.state[heapq.heappop(heap)[1]] = self.EXPIRED
+        return bool(heap)
+
+    def take(self, p: int, applicant: int, now: float) -> int:
+        """Book the earliest bookable free slot of ``p`` (call :meth:`has_free` first)."""
+        _, s = heapq.heappop(self.pool[p])
+        self.state[s] = self.BOOKED
+        self.holder[s] = applicant
+        self.log_slot.append(s)
+        self.log_applicant.append(applicant)
+        self.log_time.append(now)
+        return s
+
+    def cancel(self, s: int) -> None:
+        """A booking is given back: the slot is free again (it is released anew)."""
+        self.holder[s] = -1
+        self.n_cancelled += 1
+        self.open((s,))
+
+    def expire_remaining(self) -> None:
+        """At the horizon, free slots were never used."""
+        for heap in self.pool.values():
+            for _, s in heap:
+                self.state[s] = self.EXPIRED
+            heap.clear()

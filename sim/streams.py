@@ -46,3 +46,25 @@ class Streams:
         if name not in self._cache:
             self._cache[name] = stream(self.seed, self.replication, name)
         return self._cache[name]
+
+
+class Uniforms:
+    """Scalar uniforms from a Generator, drawn in batches for hot loops.
+
+    Calling ``Generator.random()`` once per event costs about a microsecond; a batch of
+    4,096 costs about as much as ten single draws. The sequence is the same as the batches'.
+
+    >>> u = Uniforms(np.random.default_rng(0))
+    >>> 0 <= u() < 1
+    True
+    """
+
+    def __init__(self, rng: np.random.Generator, batch: int = 4096):
+        self.rng, self.batch = rng, batch
+        self._buf: list[float] = []
+
+    def __call__(self) -> float:
+        if not self._buf:
+            self._buf = self.rng.random(self.batch).tolist()
+            self._buf.reverse()
+        return self._buf.pop()

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from sim.booking.desk import counters_per_day
 from sim.calendar import build_calendar
-from sim.demand import Population
+from sim.demand import Population, make_population
 from sim.experiment import run
 from sim.metrics import applicants_table
 from sim.model import simulate, simulate_population
@@ -23,15 +23,8 @@ HOUR = 1 / 24
 
 
 def _population(arrival, patience, minutes, procedure=None, digital=None) -> Population:
-    n = len(arrival)
-    return Population(
-        np.asarray(arrival, float),
-        np.zeros(n, np.int64) if procedure is None else np.asarray(procedure),
-        np.zeros(n, bool) if digital is None else np.asarray(digital, bool),
-        np.asarray(patience, float),
-        np.asarray(minutes, float),
-        ("walk_in",),
-    )
+    return make_population(arrival, ("walk_in",), procedure=procedure, digital=digital,
+                           patience=patience, service_minutes=minutes)
 
 
 def _trace(spec, pop):
@@ -62,11 +55,8 @@ def test_desk_opens_and_closes_with_the_calendar():
         channels={"desk": {"counters": 1, "audience": "all"}, "online": {"audience": "digital"}},
     )
     at_nine, at_four = 9 * HOUR, 16 * HOUR
-    pop = Population(
-        np.array([0.1, at_four - 0.5 * HOUR, at_four - 0.4 * HOUR]),
-        np.zeros(3, np.int64), np.zeros(3, bool), np.full(3, np.inf),
-        np.array([30.0, 60.0, 30.0]), ("first_title", "renewal"),
-    )
+    pop = make_population([0.1, at_four - 0.5 * HOUR, at_four - 0.4 * HOUR],
+                          ("first_title", "renewal"), service_minutes=[30.0, 60.0, 30.0])
     _, table = _trace(spec, pop)
     np.testing.assert_allclose(
         table["appointment_at"], [at_nine, at_four - 0.5 * HOUR, 1 + at_nine]

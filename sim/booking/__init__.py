@@ -56,12 +56,17 @@ class Channel(Protocol):
     def capacity_minutes(self) -> np.ndarray:
         """Counter minutes this channel offered on each day."""
 
+    def used_minutes(self) -> np.ndarray:
+        """Counter minutes of first appointments that took place, per day."""
+
 
 def build(ctx: Context, name: str, index: int) -> Channel:
     """Instantiate the channel ``name`` of the scenario."""
     from sim.booking.desk import Desk
+    from sim.booking.lottery import Lottery
+    from sim.booking.race import Race
     from sim.booking.waitlist import Waitlist
 
     spec = ctx.scenario.channels[name]
-    kinds: dict[str, type] = {"desk": Desk, "waitlist": Waitlist}
+    kinds: dict[str, type] = {"desk": Desk, "race": Race, "waitlist": Waitlist, "lottery": Lottery}
     return kinds[spec.kind](ctx, name, index, spec)  # type: ignore[no-any-return]

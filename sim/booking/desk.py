@@ -26,7 +26,8 @@ import simpy
 
 from sim.booking import Context
 from sim.calendar import Calendar
-from sim.scenario import DeskChannel
+from sim.channels import DeskChannel
+from sim.records import SERVED
 
 
 def counters_per_day(
@@ -58,9 +59,17 @@ class Desk:
     def capacity_minutes(self) -> np.ndarray:
         return self.counters_per_day * self.ctx.calendar.open_minutes
 
+    def used_minutes(self) -> np.ndarray:
+        """Counter minutes of services started each day."""
+        rec, n = self.ctx.records, self.ctx.calendar.n_days
+        mine = (rec.channel == self.index) & (rec.outcome == SERVED)
+        day = np.floor(rec.appointment_at[mine]).astype(np.int64)
+        return np.bincount(day, rec.visit_minutes[mine], minlength=n)[:n]
+
     def start(self) -> None:
-        if self.ctx.calendar.continuous and np.all(self.counters_per_day == self.counters_per_day[0]):
-            self.open_counters = int(self.counters_per_day[0])
+        counters = self.counters_per_day
+        if self.ctx.calendar.continuous and np.all(counters == counters[0]):
+            self.open_counters = int(counters[0])
         else:
             self.ctx.env.process(self._opening_hours())
 

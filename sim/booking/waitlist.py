@@ -3,67 +3,57 @@
 This is what the parliamentary question of 2021 asked for: "enregistrer chaque demande pour
 donner une date, même lointaine, comme sur les plateformes de rendez-vous médical". An
 applicant who asks is given, at once, the earliest free slot of their procedure at least
-``min_lead_days`` ahead, and keeps it: nobody has to reconnect, so each booking costs exactly
-one request. A slot nobody can take in time (too close, or no request yet) is lost.
+``min_lead_days`` ahead, however far: the register sees the whole appointment calendar (no
+booking horizon, no release schedule). Nobody has to reconnect, so each booking costs
+exactly one request. A slot nobody can take in time is lost.
 
-Assumptions: a dated booking is kept (patience does not apply to people holding a date);
-slots of a procedure are served first come, first booked; requests that find no slot before
-the horizon stay registered and are counted as still waiting (censored).
+Requests that find no free slot before the horizon stay registered, first come first
+served; a slot freed by a cancellation goes to the oldest of them (those whose patience
+ran out meanwhile have left). People holding a date keep it: patience does not apply to them.
 """
 
 from __future__ import annotations
 
-import numpy as np
+from collections import deque
 
 from sim.booking import Context
-from sim.scenario import WaitlistChannel
-from sim.slots import allocation, slot_times, slots_per_day
+from sim.booking.base import SlotChannel
+from sim.channels import WaitlistChannel
 
 
-class Waitlist:
+class Waitlist(SlotChannel):
     """Earliest-free-slot assignment over a per-procedure appointment calendar."""
 
+    releases_on_schedule = False
+
     def __init__(self, ctx: Context, name: str, index: int, spec: WaitlistChannel):
-        self.ctx, self.name, self.index, self.spec = ctx, name, index, spec
-        procs = ctx.scenario.procedures
-        names = list(procs)
-        served = [names.index(p) for p in (spec.procedures or names)]
-        shares = allocation(
-            {c: procs[names[c]].annual_volume * procs[names[c]].counter_minutes_per_visit
-             for c in served}
-        )
-        minutes = ctx.counter_minutes * spec.counter_share
-        self.minutes_per_slot = {c: procs[names[c]].counter_minutes_per_visit for c in served}
-        self.slots: dict[int, np.ndarray] = {}
-        self.per_day: dict[int, np.ndarray] = {}
-        for c in served:
-            per_day = slots_per_day(minutes * shares[c], self.minutes_per_slot[c])
-            self.per_day[c] = per_day
-            self.slots[c] = slot_times(ctx.calendar, per_day).tolist()
-        self.next_free = dict.fromkeys(served, 0)
-
-    def capacity_minutes(self) -> np.ndarray:
-        return sum(
-            (self.per_day[c] * self.minutes_per_slot[c] for c in self.per_day),
-            np.zeros(self.ctx.calendar.n_days),
-        )
-
-    def start(self) -> None:
-        """Nothing to schedule: slots are dated in advance."""
+        super().__init__(ctx, name, index, spec)
+        self.register: dict[int, deque[int]] = {p: deque() for p in self.served_codes}
 
     def admit(self, i: int) -> None:
-        rec, now = self.ctx.records, self.ctx.env.now
-        code = int(self.ctx.population.procedure[i])
-        slots, k = self.slots[code], self.next_free[code]
-        earliest = now + self.spec.min_lead_days
-        while k < len(slots) and slots[k] < earliest:
-            k += 1
-        rec.attempts[i] = 1
-        if k < len(slots):
-            rec.booked_at[i] = now
-            rec.serve(i, slots[k], self.minutes_per_slot[code])
-            k += 1
-        self.next_free[code] = k
+        p = int(self.ctx.population.procedure[i])
+        if not self.register[p] and self.book.has_free(p, self.ctx.env.now):
+            self.book_slot(i, p)
+        else:
+            self.register[p].append(i)
+
+    def on_release(self, procedures: set[int]) -> None:
+        now, pop, rec = self.ctx.env.now, self.ctx.population, self.ctx.records
+        for p in procedures:
+            queue = self.register.get(p)
+            while queue and self.book.has_free(p, now):
+                i = queue.popleft()
+                gave_up = pop.arrival[i] + pop.patience[i]
+                if gave_up < now:
+                    rec.abandon(i, gave_up)
+                else:
+                    self.book_slot(i, p)
 
     def close(self) -> None:
-        """Registered requests without a slot stay waiting (their outcome is already so)."""
+        end, pop, rec = self.ctx.horizon, self.ctx.population, self.ctx.records
+        for queue in self.register.values():
+            for i in queue:
+                gave_up = pop.arrival[i] + pop.patience[i]
+                if gave_up < end:
+                    rec.abandon(i, gave_up)
+        super().close()

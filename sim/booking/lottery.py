@@ -1,0 +1,56 @@
+"""Lottery: requests are registered, and each release is drawn at random among them.
+
+A randomised waiting room: instead of rewarding whoever reconnects most often (or runs a
+bot), the booking site registers each request once; when slots are released, they are
+drawn uniformly at random among the registered requests of the procedure, the earliest slot
+to the first name drawn. Losers stay registered for the next draw; a registered person whose
+patience runs out leaves. Each applicant makes exactly one request.
+
+A draw happens at each release moment (and when a cancellation frees a slot); requests
+registered between two releases wait for the next one, even if a slot is free.
+"""
+
+from __future__ import annotations
+
+from sim.booking import Context
+from sim.booking.base import SlotChannel
+from sim.booking.seekers import SeekerPool
+from sim.channels import LotteryChannel
+from sim.streams import Uniforms
+
+
+class Lottery(SlotChannel):
+    """Uniform draws among registered requests at each release."""
+
+    def __init__(self, ctx: Context, name: str, index: int, spec: LotteryChannel):
+        super().__init__(ctx, name, index, spec)
+        self.registered = {p: SeekerPool([1.0]) for p in self.served_codes}
+        self.u = Uniforms(ctx.streams[f"lottery.{name}"])
+        self._class = [0] * ctx.population.size  # one class: every request weighs the same
+
+    def admit(self, i: int) -> None:
+        pop = self.ctx.population
+        self.registered[int(pop.procedure[i])].add(
+            i, 0, float(pop.arrival[i] + pop.patience[i])
+        )
+
+    def _purge(self, pool: SeekerPool, now: float) -> None:
+        for i, at in pool.expire(now, self._class):
+            self.ctx.records.abandon(i, at)
+
+    def on_release(self, procedures: set[int]) -> None:
+        now = self.ctx.env.now
+        for p in procedures:
+            pool = self.registered.get(p)
+            if pool is None:
+                continue
+            self._purge(pool, now)
+            while pool.where and self.book.has_free(p, now):
+                i, _ = pool.pick(self.u(), float(len(pool.where)))
+                pool.remove(i, 0)
+                self.book_slot(i, p)
+
+    def close(self) -> None:
+        for pool in self.registered.values():
+            self._purge(pool, self.ctx.horizon)
+        super().close()

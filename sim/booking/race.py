@@ -1,0 +1,109 @@
+"""Race: today's system, where a released slot goes to whoever asks first.
+
+Seekers reconnect again and again; when slots are released, the first requests after the
+release take them. Simulating each visit to the website would cost one event per poll: with
+thousands of seekers checking dozens of times a day (and bots hundreds of millions of times),
+that is hopeless. The race is resolved analytically instead.
+
+Each seeker ``i`` of a procedure checks at rate ``r_i`` (their class's ``checks_per_day``),
+so the checks of all active seekers form a Poisson process of rate ``R = sum r_i`` (plus the
+rate of rival requests, e.g. bots, added later). While free bookable slots exist, the next
+check, at an exponential time of rate ``R``, takes the earliest one; the check comes from a
+class with probability proportional to that class's rate (count x checks per day), and from
+a uniformly chosen seeker within it. The booker leaves the race (depletion) and the next
+check is drawn. Memorylessness makes redrawing whenever the state changes (an arrival, a
+release, a seeker giving up) exact. So there is one event per release and one per booking,
+whatever the check rate. Attempts are counted afterwards: a seeker who looked for ``t`` days
+made ``Poisson(r_i t)`` unsuccessful visits (plus the successful one if they booked).
+
+Seekers give up at ``arrival + patience``: their deadlines sit in a heap and are purged
+lazily; while slots are free, the next grab is never scheduled past the next deadline, so the
+rate is always exact.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sim.booking import Context
+from sim.booking.base import SlotChannel
+from sim.booking.seekers import SeekerPool
+from sim.channels import RaceChannel
+from sim.streams import Uniforms
+
+
+class Race(SlotChannel):
+    """Free slots go to the first check; one event per release and per booking."""
+
+    def __init__(self, ctx: Context, name: str, index: int, spec: RaceChannel):
+        super().__init__(ctx, name, index, spec)
+        self.rates = [c.checks_per_day for c in ctx.scenario.behaviour.seekers]
+        self.seekers = {p: SeekerPool(self.rates) for p in self.served_codes}
+        self.version = dict.fromkeys(self.served_codes, 0)
+        self.u = Uniforms(ctx.streams[f"race.{name}"])
+        pop = ctx.population
+        self._deadline = (pop.arrival + pop.patience).tolist()
+        self._class = pop.seeker_class.tolist()
+        self._proc = pop.procedure.tolist()
+
+    def admit(self, i: int) -> None:
+        p = self._proc[i]
+        self.seekers[p].add(i, self._class[i], self._deadline[i])
+        if self.book.has_free(p, self.ctx.env.now):
+            self._next_check(p)  # the rate changed while slots are free: redraw
+
+    def on_release(self, procedures: set[int]) -> None:
+        for p in procedures:
+            if p in self.seekers:
+                self._next_check(p)
+
+    def _purge(self, pool: SeekerPool, now: float) -> None:
+        for i, at in pool.expire(now, self._class):
+            self.ctx.records.abandon(i, at)
+
+    def _next_check(self, p: int) -> None:
+        """Schedule the next successful check for procedure ``p``, if any can succeed."""
+        env, pool = self.ctx.env, self.seekers[p]
+        now = env.now
+        self.version[p] += 1
+        if not pool.where or not self.book.has_free(p, now):
+            return
+        self._purge(pool, now)
+        total = pool.total
+        if total <= 0:
+            return
+        wait = -math.log(1.0 - self.u()) / total
+        token = self.version[p]
+        if pool.deadlines and pool.deadlines[0][0] < now + wait:
+            env.timeout(pool.deadlines[0][0] - now).callbacks.append(
+                lambda _e: self._recheck(p, token))
+        else:
+            env.timeout(wait).callbacks.append(lambda _e: self._grab(p, token, total))
+
+    def _recheck(self, p: int, token: int) -> None:
+        if token == self.version[p]:
+            self._next_check(p)
+
+    def _grab(self, p: int, token: int, total: float) -> None:
+        if token != self.version[p]:
+            return  # the state changed since this check was drawn; it was redrawn then
+        pool = self.seekers[p]
+        if self.book.has_free(p, self.ctx.env.now):
+            i, cls = pool.pick(self.u(), total)
+            pool.remove(i, cls)
+            self.book_slot(i, p)
+        self._next_check(p)
+
+    def close(self) -> None:
+        end = self.ctx.horizon
+        for pool in self.seekers.values():
+            self._purge(pool, end)
+        super().close()
+
+    def looking_rate(self, members: np.ndarray) -> np.ndarray:
+        return np.asarray(self.rates)[self.ctx.population.seeker_class[members]]
+
+    def base_attempts(self, members: np.ndarray, booked: np.ndarray) -> np.ndarray:
+        return booked.astype(np.int64)

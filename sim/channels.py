@@ -1,0 +1,187 @@
+"""Scenario schema of the booking channels (one sub-model per policy, chosen by ``kind``).
+
+A channel is a way to obtain a first appointment. The walk-in desk is a queue at the
+counters; the other channels hand out dated *slots* cut from counter time (see
+:mod:`sim.slots`) and differ in who gets a released slot:
+
+* ``race`` (today's system): whoever asks first after the release;
+* ``waitlist``: each request is registered once and given the earliest free date;
+* ``lottery``: released slots are drawn at random among registered requests.
+
+Reserved quotas and priority lanes are expressed with the same pieces: ``allocation`` splits a
+channel's slots between procedures, and a channel restricted to some procedures or audience
+with its own ``counter_share`` is a lane (list it first: applicants use the first channel that
+matches them).
+
+Defaults and their sources
+--------------------------
+* No-shows grow with lead time: the odds of not showing up are multiplied by
+  ``odds_ratio_per_30_days`` for every 30 days between booking and appointment. Default 2.3,
+  derived from Lee et al. (2005), *BMC Health Services Research* 5:51 (odds ratio 2.38 for
+  appointments booked more than 21 days ahead vs. less than 7 days, i.e. about 30 days
+  apart); Marshfield Clinic data (2021, PMC11149957) report a steeper 5.45 for more than
+  4 weeks vs. less than 1 day. ``base_probability`` 0.05 at zero lead is an *estimate*
+  (Marshfield: 8 % overall).
+* Booking horizon 60 days: order of magnitude seen on prefecture booking modules. *Estimate*.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Audience = Literal["all", "digital", "non_digital"]
+
+
+class Base(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ChannelBase(Base):
+    """What every channel shares: who uses it and how much counter time it gets."""
+
+    audience: Audience = Field(
+        "all", description="Who uses this channel: all, digital or non_digital applicants."
+    )
+    procedures: tuple[str, ...] | None = Field(
+        None, description="Procedures served by this channel; None means all."
+    )
+    counter_share: float = Field(
+        1.0,
+        ge=0,
+        le=1,
+        description="Share of the front office's counter time given to this channel.",
+    )
+
+
+class DeskChannel(ChannelBase):
+    """Walk-in desk: a FIFO queue at counters; seekers leave when their patience runs out."""
+
+    kind: Literal["desk"] = "desk"
+    counters: int | None = Field(
+        None,
+        ge=1,
+        le=10000,
+        description="Fixed number of counters; None derives it daily from the staff's "
+        "counter minutes times counter_share, divided by the opening minutes.",
+    )
+
+
+class ReleaseSchedule(Base):
+    """When slots become bookable."""
+
+    kind: Literal["daily", "weekly", "random", "continuous"] = Field(
+        "daily",
+        description="daily: each day at `hour`, the slots of the day `horizon_days` ahead "
+        "open; weekly: every `weekday` at `hour`, all slots up to `horizon_days` ahead open; "
+        "random: each day's slots open together at a random moment of the day `horizon_days` "
+        "before; continuous: each slot opens on its own at a uniformly random moment of the "
+        "`horizon_days` before it.",
+    )
+    hour: float = Field(0.0, ge=0, lt=24, description="Release hour (daily and weekly).")
+    weekday: int = Field(0, ge=0, le=6, description="Release weekday, 0 = Monday (weekly).")
+    horizon_days: float = Field(
+        60.0, gt=0, le=730, description="Booking horizon: slots open at most this far ahead."
+    )
+
+    @model_validator(mode="after")
+    def _weekly_needs_a_week(self) -> ReleaseSchedule:
+        if self.kind == "weekly" and self.horizon_days < 7:
+            raise ValueError(
+                f"horizon_days ({self.horizon_days}) must be >= 7 for weekly releases"
+            )
+        return self
+
+
+class NoShow(Base):
+    """Probability that a booked applicant does not come, growing with lead time."""
+
+    base_probability: float = Field(
+        0.05, ge=0, lt=1, description="No-show probability for a same-day booking. *Estimate*."
+    )
+    odds_ratio_per_30_days: float = Field(
+        2.3,
+        ge=0.01,
+        le=100,
+        description="Odds multiplier per 30 days of lead time (Lee et al. 2005, see module).",
+    )
+
+
+class SlotChannelBase(ChannelBase):
+    """Channels that hand out dated slots cut from counter time."""
+
+    allocation: dict[str, float] | None = Field(
+        None,
+        description="Share of the channel's slots per procedure (must sum to 1); None "
+        "allocates in proportion to the counter time each procedure demands.",
+    )
+    min_lead_days: float = Field(
+        0.0, ge=0, le=365, description="A slot can be booked at most until this long before it."
+    )
+    no_show: NoShow | None = Field(None, description="No-show model; None: everybody comes.")
+    cancellation_probability: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Probability that a booking is cancelled (at a uniformly random moment "
+        "before the appointment); the slot is released again and the applicant leaves.",
+    )
+    overbooking_share: float = Field(
+        0.0, ge=0, le=1, description="Extra slots booked beyond capacity, as a share of it."
+    )
+
+    @field_validator("allocation")
+    @classmethod
+    def _shares_sum_to_one(cls, v: dict[str, float] | None) -> dict[str, float] | None:
+        if v is None:
+            return v
+        bad = {k: s for k, s in v.items() if not 0 <= s <= 1}
+        if bad:
+            raise ValueError(f"allocation shares must lie in [0, 1], got {bad}")
+        total = sum(v.values())
+        if abs(total - 1) > 1e-6:
+            raise ValueError(f"allocation shares must sum to 1, got {total:g}")
+        return v
+
+
+class RaceChannel(SlotChannelBase):
+    """Today's system: a released slot goes to whoever asks first; others come back."""
+
+    kind: Literal["race"] = "race"
+    release: ReleaseSchedule = Field(default_factory=ReleaseSchedule)
+    full_at_start: bool = Field(
+        True,
+        description="Slots that opened before the start (within the booking horizon) are "
+        "already booked by earlier applicants, as after years of congestion; False starts "
+        "with them all free.",
+    )
+
+
+class WaitlistChannel(SlotChannelBase):
+    """Waitlist: each request is registered once and given the earliest free date, however
+    far ahead (no booking horizon, no release schedule: the register sees every slot)."""
+
+    kind: Literal["waitlist"] = "waitlist"
+    min_lead_days: float = Field(
+        1.0, ge=0, le=365, description="A slot is offered at least this many days ahead."
+    )
+
+
+class LotteryChannel(SlotChannelBase):
+    """Requests registered; each release is drawn at random among them."""
+
+    kind: Literal["lottery"] = "lottery"
+    release: ReleaseSchedule = Field(default_factory=ReleaseSchedule)
+    full_at_start: bool = Field(
+        True,
+        description="Slots that opened before the start (within the booking horizon) are "
+        "already booked by earlier applicants, as after years of congestion; False starts "
+        "with them all free.",
+    )
+
+
+SlotChannel = RaceChannel | WaitlistChannel | LotteryChannel
+Channel = Annotated[
+    DeskChannel | RaceChannel | WaitlistChannel | LotteryChannel, Field(discriminator="kind")
+]
