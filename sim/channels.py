@@ -130,6 +130,14 @@ class SlotChannelBase(ChannelBase):
     overbooking_share: float = Field(
         0.0, ge=0, le=1, description="Extra slots booked beyond capacity, as a share of it."
     )
+    prebooked_days: float = Field(
+        0.0,
+        ge=0,
+        le=730,
+        description="Slots of the first this-many days are already held by applicants who "
+        "came before the start (a congested office is never empty); they count as used. "
+        "Use the same value across channels and policies you compare.",
+    )
 
     @field_validator("allocation")
     @classmethod
@@ -150,12 +158,6 @@ class RaceChannel(SlotChannelBase):
 
     kind: Literal["race"] = "race"
     release: ReleaseSchedule = Field(default_factory=ReleaseSchedule)
-    full_at_start: bool = Field(
-        True,
-        description="Slots that opened before the start (within the booking horizon) are "
-        "already booked by earlier applicants, as after years of congestion; False starts "
-        "with them all free.",
-    )
 
 
 class WaitlistChannel(SlotChannelBase):
@@ -173,12 +175,6 @@ class LotteryChannel(SlotChannelBase):
 
     kind: Literal["lottery"] = "lottery"
     release: ReleaseSchedule = Field(default_factory=ReleaseSchedule)
-    full_at_start: bool = Field(
-        True,
-        description="Slots that opened before the start (within the booking horizon) are "
-        "already booked by earlier applicants, as after years of congestion; False starts "
-        "with them all free.",
-    )
 
 
 SlotChannel = RaceChannel | WaitlistChannel | LotteryChannel

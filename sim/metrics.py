@@ -27,7 +27,7 @@ import pandas as pd
 from scipy import stats
 
 from sim.model import SimOutput
-from sim.records import ABANDONED, OUTCOMES, SERVED, WAITING
+from sim.records import ABANDONED, CANCELLED, NO_SHOW, OUTCOMES, SERVED, WAITING
 from sim.staff import staff_cost_eur
 
 KPI_NAMES = (
@@ -38,9 +38,17 @@ KPI_NAMES = (
     "wait_days_mean",
     "wait_days_p50",
     "wait_days_p90",
+    "attempts_per_booking",
+    "night_attempt_share",
+    "no_show_share",
+    "cancelled_share",
     "front_office_utilisation",
+    "wasted_slot_share",
     "staff_cost_eur",
 )
+# Waits by segment: ``wait_days_mean.channel.<name>``, ``wait_days_p90.access.non_digital``...
+SEGMENT_KPIS = ("wait_days_mean", "wait_days_p50", "wait_days_p90")
+SLOT_FATES = ("unreleased", "free", "booked", "expired", "prebooked")
 
 
 def km_quantile(wait: np.ndarray, observed: np.ndarray, q: float) -> float:
@@ -93,6 +101,7 @@ def applicants_table(out: SimOutput) -> pd.DataFrame:
             "wait_days": end - pop.arrival,
             "censored": rec.outcome != SERVED,
             "attempts": rec.attempts,
+            "night_attempts": rec.night_attempts,
             "after_warmup": pop.arrival >= out.scenario.horizon.warmup_days,
         }
     )
@@ -157,7 +166,7 @@ def _wait_kpis(group: pd.DataFrame) -> dict[str, float]:
     return {
         "arrivals": float(n),
         "served": float(served.sum()),
-        "abandoned_share": float((outcome == OUTCOMES[ABANDONED]).sum() / n) if n else np.nan,
+        "abandoned_share": _share(outcome == OUTCOMES[ABANDONED], n),
         "still_waiting_end": float((outcome == OUTCOMES[WAITING]).sum()),
         "wait_days_mean": float(wait[served].mean()) if served.any() else np.nan,
         "wait_days_p50": km_quantile(wait, served, 0.5) if n else np.nan,
@@ -165,15 +174,40 @@ def _wait_kpis(group: pd.DataFrame) -> dict[str, float]:
     }
 
 
+def _share(mask: np.ndarray, n: float) -> float:
+    return float(mask.sum() / n) if n else np.nan
+
+
+def _booking_kpis(group: pd.DataFrame) -> dict[str, float]:
+    """Effort to book and what became of bookings (dated channels only)."""
+    booked = group["booked_at"].notna().to_numpy()
+    outcome = group["outcome"].to_numpy()
+    attempts = group["attempts"].to_numpy()
+    came_due = booked & np.isin(outcome, [OUTCOMES[SERVED], OUTCOMES[NO_SHOW]])
+    total = attempts.sum()
+    return {
+        "attempts_per_booking": float(attempts[booked].sum() / booked.sum())
+        if booked.any() else np.nan,
+        "night_attempt_share": float(group["night_attempts"].sum() / total) if total else np.nan,
+        "no_show_share": _share(outcome[came_due] == OUTCOMES[NO_SHOW], came_due.sum()),
+        "cancelled_share": _share(outcome == OUTCOMES[CANCELLED], len(group)),
+    }
+
+
 def kpi_table(out: SimOutput, applicants: pd.DataFrame) -> pd.DataFrame:
-    """One row per (kpi, procedure) for this replication."""
+    """One row per (kpi, procedure) for this replication, plus waits by segment."""
     window = applicants[applicants["after_warmup"]]
     rows = []
     for proc in [*out.population.procedures, "all"]:
         group = window if proc == "all" else window[window["procedure"] == proc]
         rows += [(k, proc, v) for k, v in _wait_kpis(group).items()]
+        rows += [(k, proc, v) for k, v in _booking_kpis(group).items()]
+    for name, group in _segments(window, out.channels):
+        waits = _wait_kpis(group)
+        rows += [(f"{k}.{name}", "all", waits[k]) for k in SEGMENT_KPIS]
     rows += [
         ("front_office_utilisation", "all", _utilisation(out)),
+        ("wasted_slot_share", "all", _wasted_share(out)),
         ("staff_cost_eur", "all",
          staff_cost_eur(out.scenario.staff, out.calendar, out.scenario.horizon.warmup_days)),
     ]
@@ -182,6 +216,57 @@ def kpi_table(out: SimOutput, applicants: pd.DataFrame) -> pd.DataFrame:
     table.insert(0, "seed", out.seed)
     table.insert(0, "scenario", out.scenario.name)
     return table
+
+
+def _segments(window: pd.DataFrame, channels: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    """(name, rows) per channel and per digital access, for equity comparisons."""
+    for channel in channels:
+        yield f"channel.{channel}", window[window["channel"] == channel]
+    digital = window["digital"].to_numpy()
+    yield "access.digital", window[digital]
+    yield "access.non_digital", window[~digital]
+
+
+def slots_table(out: SimOutput) -> pd.DataFrame:
+    """One row per slot of every dated channel: when it took place, opened, and its fate.
+
+    ``fate`` is the slot's final state (``booked`` slots may still have been missed: see
+    ``attended``); ``holder`` is the applicant who held it at the end (-1: nobody).
+    """
+    frames = []
+    for channel, book in out.books.items():
+        attended = book.attended(out.records.outcome)
+        frames.append(pd.DataFrame({
+            "channel": channel,
+            "slot": np.arange(book.size),
+            "procedure": pd.Categorical.from_codes(book.procedure, out.population.procedures),
+            "time": book.time,
+            "release": book.release,
+            "minutes": book.minutes,
+            "fate": pd.Categorical.from_codes(book.state, SLOT_FATES),
+            "holder": book.holder,
+            "attended": attended,
+        }))
+    if not frames:
+        return pd.DataFrame(columns=["channel", "slot", "procedure", "time", "release",
+                                     "minutes", "fate", "holder", "attended"])
+    table = pd.concat(frames, ignore_index=True)
+    table.insert(0, "replication", out.replication)
+    table.insert(0, "seed", out.seed)
+    table.insert(0, "scenario", out.scenario.name)
+    return table
+
+
+def _wasted_share(out: SimOutput) -> float:
+    """Share of dated slots after the warm-up that nobody attended."""
+    start = np.floor(out.scenario.horizon.warmup_days)
+    total = wasted = 0
+    for book in out.books.values():
+        in_window = book.time >= start
+        attended = book.attended(out.records.outcome)
+        total += int(in_window.sum())
+        wasted += int((in_window & ~attended).sum())
+    return wasted / total if total else np.nan
 
 
 def _utilisation(out: SimOutput) -> float:

@@ -22,6 +22,7 @@ from sim.calendar import Calendar, build_calendar
 from sim.demand import Population, generate
 from sim.records import Records
 from sim.scenario import Scenario, route
+from sim.slots import SlotBook
 from sim.staff import counter_minutes
 from sim.streams import Streams
 
@@ -39,6 +40,7 @@ class SimOutput(NamedTuple):
     capacity_minutes: np.ndarray  # (n_channels, n_days) counter minutes offered
     used_minutes: np.ndarray  # (n_channels, n_days) counter minutes of first appointments
     queue_area: dict[str, float]  # desk name -> time-integral of its queue length
+    books: dict[str, SlotBook]  # slot channel name -> its slots and their fate
     n_events: int
 
 
@@ -89,6 +91,7 @@ def simulate_population(
         np.array([ch.capacity_minutes() for ch in channels]),
         np.array([ch.used_minutes() for ch in channels]),
         {ch.name: ch.queue_area for ch in channels if hasattr(ch, "queue_area")},
+        {ch.name: ch.book for ch in channels if hasattr(ch, "book")},
         next(env._eid),  # SimPy's event counter: number of events scheduled in this run
     )
 

@@ -29,7 +29,22 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from sim.channels import Channel, DeskChannel, SlotChannelBase
+from sim.channels import (
+    Channel,
+    DeskChannel,
+    LotteryChannel,
+    RaceChannel,
+    ReleaseSchedule,
+    SlotChannelBase,
+    WaitlistChannel,
+)
+
+__all__ = [  # the schema's public names; channel models live in sim.channels
+    "Behaviour", "CalendarSpec", "Channel", "DeskChannel", "DistributionSpec", "Horizon",
+    "LotteryChannel", "Procedure", "RaceChannel", "Reinforcement", "ReleaseSchedule",
+    "Scenario", "SeasonalStaff", "SeekerClass", "SlotChannelBase", "Staff", "WaitlistChannel",
+    "route",
+]
 
 
 class Base(BaseModel):
@@ -154,6 +169,8 @@ class Procedure(Base):
         if any(f < 0 for f in v) or sum(v) <= 0:
             raise ValueError("seasonality factors must be >= 0 and not all zero")
         mean = sum(v) / len(v)
+        if abs(mean - 1) < 1e-12:
+            return v  # already rescaled: keep it bit for bit (round trips stay equal)
         return tuple(f / mean for f in v)
 
 

@@ -21,6 +21,7 @@ import numpy as np
 
 from sim.calendar import Calendar
 from sim.channels import ReleaseSchedule
+from sim.records import SERVED
 
 
 def slots_per_day(minutes: np.ndarray, minutes_per_slot: float) -> np.ndarray:
@@ -65,8 +66,8 @@ def release_times(
     schedule: ReleaseSchedule, slot_time: np.ndarray, start_weekday: int,
     rng: np.random.Generator,
 ) -> np.ndarray:
-    """When each slot opens for booking (never after the slot itself; before 0 means it
-    opened before the simulation started).
+    """When each slot opens for booking (never after the slot itself; a negative time means
+    it opened before the simulation started: it is free from the start).
 
     >>> from sim.channels import ReleaseSchedule
     >>> rng = np.random.default_rng(0)
@@ -105,14 +106,14 @@ class SlotBook:
     UNRELEASED, FREE, BOOKED, EXPIRED, PREBOOKED = 0, 1, 2, 3, 4
 
     def __init__(self, time: np.ndarray, procedure: np.ndarray, minutes: np.ndarray,
-                 release: np.ndarray, min_lead: float, full_at_start: bool = False):
-        release = np.maximum(release, 0.0) if not full_at_start else release
+                 release: np.ndarray, min_lead: float, prebooked_days: float = 0.0):
+        release = np.where(time < prebooked_days, -1.0, np.maximum(release, 0.0))
         order = np.lexsort((time, release))
         self.time, self.procedure = time[order], procedure[order]
         self.minutes, self.release = minutes[order], release[order]
         self.min_lead = min_lead
         self.state = np.zeros(self.time.size, dtype=np.int8)
-        # opened before the start: held by applicants who came before the horizon
+        # held by applicants who came before the start
         self.state[self.release < 0] = self.PREBOOKED
         self.holder = np.full(self.time.size, -1, dtype=np.int64)
         self.pool: dict[int, list[tuple[float, int]]] = {}
@@ -165,6 +166,14 @@ class SlotBook:
         self.holder[s] = -1
         self.n_cancelled += 1
         self.open((s,))
+
+    def attended(self, outcome: np.ndarray) -> np.ndarray:
+        """Slots whose appointment took place: held by someone served with it, or booked
+        before the start. ``outcome`` is the applicants' outcome column."""
+        done = self.state == self.PREBOOKED
+        held = self.holder >= 0
+        done[held] = outcome[self.holder[held]] == SERVED
+        return done
 
     def expire_remaining(self) -> None:
         """At the horizon, free slots were never used."""

@@ -537,12 +537,6 @@ def test_dump_yaml_round_trips(tmp_path: Path) -> None:
     assert dump_yaml(load(again)) == text
 
 
-@pytest.mark.xfail(
-    reason="sim/scenario.py Procedure._seasonality_positive rescales factors that already "
-    "average 1 and changes their last bits, so a non-flat seasonality does not round-trip "
-    "exactly (fix: leave factors unchanged when their mean is 1 within 1e-12)",
-    strict=False,
-)
 def test_dump_yaml_round_trips_the_demo() -> None:
     spec = load(DEMO)
     assert validate(yaml.safe_load(dump_yaml(spec))) == spec

@@ -23,7 +23,7 @@ from scipy import stats
 from sim.booking import Context
 from sim.channels import SlotChannelBase
 from sim.demand import LUCK_ATTEMPTS, LUCK_CANCEL, LUCK_CANCEL_TIME, LUCK_NIGHT, LUCK_NO_SHOW
-from sim.records import CANCELLED, NO_SHOW, SERVED
+from sim.records import CANCELLED, NO_SHOW
 from sim.slots import SlotBook, allocation, release_times, slot_times, slots_per_day
 
 
@@ -74,7 +74,7 @@ class SlotChannel:
             time,
             np.concatenate(codes).astype(np.int64) if codes else np.zeros(0, np.int64),
             np.concatenate(lengths) if lengths else np.zeros(0),
-            release, spec.min_lead_days, bool(getattr(spec, "full_at_start", False)),
+            release, spec.min_lead_days, spec.prebooked_days,
         )
 
     def _release_times(self, ctx: Context, spec: SlotChannelBase, time: np.ndarray) -> np.ndarray:
@@ -89,11 +89,8 @@ class SlotChannel:
 
     def used_minutes(self) -> np.ndarray:
         """Counter minutes of slots actually attended (earlier applicants' bookings too)."""
-        book, rec = self.book, self.ctx.records
-        holder = book.holder
-        attended = book.state == book.PREBOOKED
-        held = holder >= 0
-        attended[held] = rec.outcome[holder[held]] == SERVED
+        book = self.book
+        attended = book.attended(self.ctx.records.outcome)
         day = np.floor(book.time[attended]).astype(np.int64)
         n = self.ctx.calendar.n_days
         return np.bincount(day, book.minutes[attended], minlength=n)[:n]
