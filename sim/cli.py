@@ -34,6 +34,8 @@ app = typer.Typer(
 )
 err = Console(stderr=True, soft_wrap=True)  # soft wrap: one problem, one line, any width
 out = Console(soft_wrap=True)
+if not out.is_terminal:  # files and pipes: room for the KPI table instead of 80 columns
+    out.width = 132
 
 ScenarioPath = Annotated[Path, typer.Argument(help="Scenario YAML file.")]
 Overrides = Annotated[
@@ -126,7 +128,7 @@ def kpi_rich_table(kpis: pd.DataFrame, title: str) -> Table:
     table = Table(title=escape(title), title_justify="left")
     for name, justify in (("kpi", "left"), ("procedure", "left"), ("mean", "right"),
                           ("95% interval", "right"), ("n", "right")):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+        table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
     previous = None
     for row in kpis.itertuples():
         table.add_row(

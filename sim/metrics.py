@@ -12,12 +12,14 @@ the seed and the replication:
 * **kpis**: one row per KPI and procedure (``all`` for the total), computed on applicants
   whose need appeared after the warm-up.
 
-Waits run from the need appearing to the first appointment. ``wait_days_mean`` is the mean
-over people who got an appointment. ``wait_days_p50`` and ``wait_days_p90`` come from a
+Waits run from the need appearing to the first appointment date (people who then missed it,
+``no_show``, waited as long as those who came). ``wait_days_mean`` is the mean over people
+whose appointment date came. ``wait_days_p50`` and ``wait_days_p90`` come from a
 Kaplan-Meier estimate (:func:`scipy.stats.ecdf`) in which people still waiting at the horizon
-and people who gave up count as right-censored: it estimates the wait a person would face if
-they kept looking, without dropping the longest waits (which simply ignoring the still-waiting
-would do). When a percentile is never reached (too much censoring) it is reported as NaN.
+and people who gave up or cancelled count as right-censored: it estimates the wait a person
+would face if they kept looking, without dropping the longest waits (which simply ignoring
+the still-waiting would do). When a percentile is never reached (too much censoring) it is
+reported as NaN.
 """
 
 from __future__ import annotations
@@ -79,11 +81,9 @@ def applicants_table(out: SimOutput) -> pd.DataFrame:
     """One row per applicant, censored ones included."""
     pop, rec = out.population, out.records
     horizon = float(out.scenario.horizon.days)
-    end = np.select(
-        [rec.outcome == SERVED, rec.outcome == ABANDONED],
-        [rec.appointment_at, rec.left_at],
-        default=horizon,
-    )
+    dated = (rec.outcome == SERVED) | (rec.outcome == NO_SHOW)
+    left = (rec.outcome == ABANDONED) | (rec.outcome == CANCELLED)
+    end = np.select([dated, left], [rec.appointment_at, rec.left_at], default=horizon)
     return pd.DataFrame(
         {
             "scenario": out.scenario.name,
@@ -99,7 +99,7 @@ def applicants_table(out: SimOutput) -> pd.DataFrame:
             "appointment_at": rec.appointment_at,
             "left_at": rec.left_at,
             "wait_days": end - pop.arrival,
-            "censored": rec.outcome != SERVED,
+            "censored": ~dated,
             "attempts": rec.attempts,
             "night_attempts": rec.night_attempts,
             "after_warmup": pop.arrival >= out.scenario.horizon.warmup_days,
@@ -161,16 +161,16 @@ def daily_table(out: SimOutput) -> pd.DataFrame:
 def _wait_kpis(group: pd.DataFrame) -> dict[str, float]:
     outcome = group["outcome"].to_numpy()
     wait = group["wait_days"].to_numpy()
-    served = outcome == OUTCOMES[SERVED]
+    dated = ~group["censored"].to_numpy()
     n = len(group)
     return {
         "arrivals": float(n),
-        "served": float(served.sum()),
+        "served": float((outcome == OUTCOMES[SERVED]).sum()),
         "abandoned_share": _share(outcome == OUTCOMES[ABANDONED], n),
         "still_waiting_end": float((outcome == OUTCOMES[WAITING]).sum()),
-        "wait_days_mean": float(wait[served].mean()) if served.any() else np.nan,
-        "wait_days_p50": km_quantile(wait, served, 0.5) if n else np.nan,
-        "wait_days_p90": km_quantile(wait, served, 0.9) if n else np.nan,
+        "wait_days_mean": float(wait[dated].mean()) if dated.any() else np.nan,
+        "wait_days_p50": km_quantile(wait, dated, 0.5) if n else np.nan,
+        "wait_days_p90": km_quantile(wait, dated, 0.9) if n else np.nan,
     }
 
 

@@ -111,6 +111,7 @@ class SlotBook:
         order = np.lexsort((time, release))
         self.time, self.procedure = time[order], procedure[order]
         self.minutes, self.release = minutes[order], release[order]
+        self.time_list, self.minutes_list = self.time.tolist(), self.minutes.tolist()
         self.min_lead = min_lead
         self.state = np.zeros(self.time.size, dtype=np.int8)
         # held by applicants who came before the start
@@ -136,11 +137,11 @@ class SlotBook:
 
     def open(self, slots: Iterable[int]) -> set[int]:
         """Put slots into the free pools; return the procedures that got some."""
+        slots = np.fromiter(slots, dtype=np.int64)
+        self.state[slots] = self.FREE
         touched = set()
-        for s in slots:
-            p = int(self.procedure[s])
-            self.state[s] = self.FREE
-            heapq.heappush(self.pool.setdefault(p, []), (float(self.time[s]), int(s)))
+        for s, p in zip(slots.tolist(), self.procedure[slots].tolist(), strict=True):
+            heapq.heappush(self.pool.setdefault(p, []), (self.time_list[s], s))
             touched.add(p)
         return touched
 

@@ -47,6 +47,7 @@ class SlotChannel:
         names = list(ctx.scenario.procedures)
         self.served_codes = [names.index(p) for p in (spec.procedures or names)]
         self.book = self._build_book(ctx, spec, names)
+        self._luck_columns()
         self.per_day_minutes = np.bincount(
             np.floor(self.book.time).astype(np.int64), self.book.minutes,
             minlength=ctx.calendar.n_days,
@@ -115,23 +116,32 @@ class SlotChannel:
     # -- the life of a booking -----------------------------------------------------------
     def book_slot(self, i: int, p: int) -> None:
         """Give applicant ``i`` the earliest bookable free slot of procedure ``p``."""
-        ctx = self.ctx
-        now, rec, luck = ctx.env.now, ctx.records, ctx.population.luck[i]
-        s = self.book.take(p, i, now)
-        at = float(self.book.time[s])
+        ctx, book = self.ctx, self.book
+        now, rec = ctx.env.now, ctx.records
+        s = book.take(p, i, now)
+        at = book.time_list[s]
         rec.booked_at[i], rec.slot[i], rec.appointment_at[i] = now, s, at
-        spec = self.spec
-        if luck[LUCK_CANCEL] < spec.cancellation_probability:
-            when = now + luck[LUCK_CANCEL_TIME] * (at - now)
-            ctx.env.timeout(when - now).callbacks.append(lambda _e: self._cancel(i, s))
+        if self._cancels is not None and self._cancels[i]:
+            delay = self._cancel_moment[i] * (at - now)
+            ctx.env.timeout(delay).callbacks.append(lambda _e: self._cancel(i, s))
             return
-        ns = spec.no_show
-        if ns is not None and luck[LUCK_NO_SHOW] < no_show_probability(
+        ns = self.spec.no_show
+        if ns is not None and self._no_show_draw[i] < no_show_probability(
             at - now, ns.base_probability, ns.odds_ratio_per_30_days
         ):
             rec.outcome[i], rec.left_at[i] = NO_SHOW, at
             return
-        rec.serve(i, at, float(self.book.minutes[s]))
+        rec.serve(i, at, book.minutes_list[s])
+
+    def _luck_columns(self) -> None:
+        """The applicants' own coin flips for this channel's booking life, as lists."""
+        luck, spec = self.ctx.population.luck, self.spec
+        self._cancels = (
+            (luck[:, LUCK_CANCEL] < spec.cancellation_probability).tolist()
+            if spec.cancellation_probability > 0 else None
+        )
+        self._cancel_moment = luck[:, LUCK_CANCEL_TIME].tolist() if self._cancels else []
+        self._no_show_draw = luck[:, LUCK_NO_SHOW].tolist() if spec.no_show else []
 
     def _cancel(self, i: int, s: int) -> None:
         rec = self.ctx.records
