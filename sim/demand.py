@@ -10,10 +10,11 @@ held constant within each day, so that drawing a Poisson count per day and placi
 arrivals uniformly within that day is exact. Needs appear at any hour, opening hours or not.
 
 Each applicant's own attributes (digital access, patience, counter time, checking habit,
-and uniforms for their later coin flips: no-show, cancellation, attempts) are drawn at
+willingness to pay a reseller, and uniforms for their later coin flips: no-show,
+cancellation, attempts) are drawn at
 arrival, in vectorised batches, from streams named after the mechanism and the procedure
 (``demand.<procedure>``, ``behaviour.<procedure>``, ``service.<procedure>``,
-``polling.<procedure>``, ``luck.<procedure>``), so that a change
+``polling.<procedure>``, ``market.<procedure>``, ``luck.<procedure>``), so that a change
 of capacity or of policy never reshuffles who gets what (common random numbers), and adding a
 procedure shifts no other procedure's draws.
 """
@@ -44,6 +45,7 @@ class Population(NamedTuple):
     patience: np.ndarray  # float, days before giving up (inf: never)
     service_minutes: np.ndarray  # float, counter time of the first visit
     seeker_class: np.ndarray  # int, index into behaviour.seekers
+    willing_to_pay: np.ndarray  # bool, would buy a slot from a reseller
     luck: np.ndarray  # float (n, N_LUCK) uniforms for the applicant's later coin flips
     procedures: tuple[str, ...]
 
@@ -100,8 +102,9 @@ def generate(scenario: Scenario, calendar: Calendar, streams: Streams) -> Popula
         polling = streams[f"polling.{name}"]
         seeker_class = polling.choice(len(shares), size=n, p=shares)
         luck = streams[f"luck.{name}"].random((n, N_LUCK))
+        pays = streams[f"market.{name}"].random(n) < scenario.behaviour.resale.pay_share
         columns.append(
-            (arrival, np.full(n, code), digital, wait_limit, service, seeker_class, luck)
+            (arrival, np.full(n, code), digital, wait_limit, service, seeker_class, pays, luck)
         )
     merged = [np.concatenate(col) for col in zip(*columns, strict=True)]
     order = np.argsort(merged[0], kind="stable")
@@ -112,12 +115,13 @@ def make_population(
     arrival: np.ndarray, procedures: tuple[str, ...], *, procedure: np.ndarray | None = None,
     digital: np.ndarray | None = None, patience: np.ndarray | None = None,
     service_minutes: np.ndarray | None = None, seeker_class: np.ndarray | None = None,
-    luck: np.ndarray | None = None,
+    willing_to_pay: np.ndarray | None = None, luck: np.ndarray | None = None,
 ) -> Population:
     """A population given column by column (hand-made cases in tests and examples).
 
     Missing columns default to: first procedure, no digital access, infinite patience,
-    30-minute visits, first seeker class, and luck 0.5 (nobody cancels or misses).
+    30-minute visits, first seeker class, unwilling to pay, and luck 0.5 (nobody cancels or
+    misses).
     """
     arrival = np.asarray(arrival, dtype=float)
     n = arrival.size
@@ -128,6 +132,6 @@ def make_population(
     return Population(
         arrival, column(procedure, 0, np.int64), column(digital, False, bool),
         column(patience, np.inf, float), column(service_minutes, 30.0, float),
-        column(seeker_class, 0, np.int64),
+        column(seeker_class, 0, np.int64), column(willing_to_pay, False, bool),
         np.full((n, N_LUCK), 0.5) if luck is None else np.asarray(luck, float), procedures,
     )

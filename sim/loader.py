@@ -468,8 +468,25 @@ def load(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     if overrides:
         source = f"{path} --set"
         extra = override_layer(data, overrides, source)
-        layers, data = [*layers, (source, extra)], deep_merge(data, extra)
+        layers, data = [*layers, (source, extra)], _switch_kinds(deep_merge(data, extra), extra)
     return validate(data, str(path), layers)
+
+
+def _switch_kinds(data: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    """A channel whose ``kind`` an override changes keeps only the fields its new kind has.
+
+    So ``--set channels.online.kind=waitlist`` works on a race channel: its ``release``
+    schedule, meaningless for a waitlist, is dropped instead of rejected.
+    """
+    kinds = _tagged(get_args(_child_type(Scenario, "channels"))[1])
+    for name, change in (extra.get("channels") or {}).items():
+        channel = data.get("channels", {}).get(name)
+        model = kinds.get(change.get("kind")) if isinstance(change, Mapping) else None
+        if isinstance(channel, dict) and model is not None:
+            data["channels"][name] = {
+                k: v for k, v in channel.items() if k in model.model_fields
+            }
+    return data
 
 
 def variant(scenario: Scenario, overrides: Iterable[str]) -> Scenario:
@@ -484,7 +501,7 @@ def variant(scenario: Scenario, overrides: Iterable[str]) -> Scenario:
     source = f"{scenario.name} --set"
     extra = override_layer(data, overrides, source)
     layers = [(scenario.name, data), (source, extra)]
-    return validate(deep_merge(data, extra), scenario.name, layers)
+    return validate(_switch_kinds(deep_merge(data, extra), extra), scenario.name, layers)
 
 
 def dump_yaml(scenario: Scenario) -> str:

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.bots import blocked_rate
 from sim.model import SimOutput
 from sim.records import ABANDONED, CANCELLED, NO_SHOW, OUTCOMES, SERVED, WAITING
 from sim.staff import staff_cost_eur
@@ -46,6 +47,11 @@ KPI_NAMES = (
     "cancelled_share",
     "front_office_utilisation",
     "wasted_slot_share",
+    "bot_slot_share",
+    "paid_booking_share",
+    "reseller_revenue_eur",
+    "malicious_requests_per_day",
+    "blocked_requests_per_day",
     "staff_cost_eur",
 )
 # Waits by segment: ``wait_days_mean.channel.<name>``, ``wait_days_p90.access.non_digital``...
@@ -102,6 +108,7 @@ def applicants_table(out: SimOutput) -> pd.DataFrame:
             "censored": ~dated,
             "attempts": rec.attempts,
             "night_attempts": rec.night_attempts,
+            "paid_eur": rec.paid_eur,
             "after_warmup": pop.arrival >= out.scenario.horizon.warmup_days,
         }
     )
@@ -185,9 +192,12 @@ def _booking_kpis(group: pd.DataFrame) -> dict[str, float]:
     attempts = group["attempts"].to_numpy()
     came_due = booked & np.isin(outcome, [OUTCOMES[SERVED], OUTCOMES[NO_SHOW]])
     total = attempts.sum()
+    paid = group["paid_eur"].to_numpy()
     return {
         "attempts_per_booking": float(attempts[booked].sum() / booked.sum())
         if booked.any() else np.nan,
+        "paid_booking_share": _share(paid[booked] > 0, booked.sum()),
+        "reseller_revenue_eur": float(paid.sum()),
         "night_attempt_share": float(group["night_attempts"].sum() / total) if total else np.nan,
         "no_show_share": _share(outcome[came_due] == OUTCOMES[NO_SHOW], came_due.sum()),
         "cancelled_share": _share(outcome == OUTCOMES[CANCELLED], len(group)),
@@ -208,6 +218,12 @@ def kpi_table(out: SimOutput, applicants: pd.DataFrame) -> pd.DataFrame:
     rows += [
         ("front_office_utilisation", "all", _utilisation(out)),
         ("wasted_slot_share", "all", _wasted_share(out)),
+        ("bot_slot_share", "all", _bot_share(out)),
+        ("malicious_requests_per_day", "all", sum(
+            op.requests_per_day for op in out.scenario.bots.values())),
+        ("blocked_requests_per_day", "all", sum(
+            blocked_rate(op, out.scenario.countermeasures)
+            for op in out.scenario.bots.values())),
         ("staff_cost_eur", "all",
          staff_cost_eur(out.scenario.staff, out.calendar, out.scenario.horizon.warmup_days)),
     ]
@@ -225,6 +241,9 @@ def _segments(window: pd.DataFrame, channels: tuple[str, ...]):  # type: ignore[
     digital = window["digital"].to_numpy()
     yield "access.digital", window[digital]
     yield "access.non_digital", window[~digital]
+    paid = window["paid_eur"].to_numpy() > 0
+    yield "paid.yes", window[paid]
+    yield "paid.no", window[~paid]
 
 
 def slots_table(out: SimOutput) -> pd.DataFrame:
@@ -255,6 +274,20 @@ def slots_table(out: SimOutput) -> pd.DataFrame:
     table.insert(0, "seed", out.seed)
     table.insert(0, "scenario", out.scenario.name)
     return table
+
+
+def _bot_share(out: SimOutput) -> float:
+    """Share of bookings of slots dated after the warm-up that bots made (for themselves or
+    for a client); a slot booked, given up and booked again counts twice."""
+    start = out.scenario.horizon.warmup_days
+    total = by_bots = 0
+    for book in out.books.values():
+        slots = np.asarray(book.log_slot, dtype=np.int64)
+        dated = book.time[slots] >= start
+        bots = np.asarray(book.log_by_bot, dtype=bool)
+        total += int(dated.sum())
+        by_bots += int((bots & dated).sum())
+    return by_bots / total if total else np.nan
 
 
 def _wasted_share(out: SimOutput) -> float:

@@ -30,6 +30,7 @@ class Records:
         self.visit_minutes = np.zeros(n)  # counter time used by the first visit
         self.attempts = np.zeros(n, dtype=np.int64)  # requests made to get a booking
         self.night_attempts = np.zeros(n, dtype=np.int64)
+        self.paid_eur = np.zeros(n)  # price paid to a reseller or bot operator (0: none)
 
     def serve(self, i: int, at: float, minutes: float) -> None:
         self.outcome[i] = SERVED

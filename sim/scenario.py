@@ -38,12 +38,13 @@ from sim.channels import (
     SlotChannelBase,
     WaitlistChannel,
 )
+from sim.countermeasures import BotOperator, Countermeasures, ResaleDemand
 
-__all__ = [  # the schema's public names; channel models live in sim.channels
-    "Behaviour", "CalendarSpec", "Channel", "DeskChannel", "DistributionSpec", "Horizon",
-    "LotteryChannel", "Procedure", "RaceChannel", "Reinforcement", "ReleaseSchedule",
-    "Scenario", "SeasonalStaff", "SeekerClass", "SlotChannelBase", "Staff", "WaitlistChannel",
-    "route",
+__all__ = [  # the schema's public names; channel and bot models live in their modules
+    "Behaviour", "BotOperator", "CalendarSpec", "Channel", "Countermeasures", "DeskChannel",
+    "DistributionSpec", "Horizon", "LotteryChannel", "Procedure", "RaceChannel",
+    "Reinforcement", "ReleaseSchedule", "ResaleDemand", "Scenario", "SeasonalStaff",
+    "SeekerClass", "SlotChannelBase", "Staff", "WaitlistChannel", "route",
 ]
 
 
@@ -206,6 +207,9 @@ class Behaviour(Base):
         None,
         description="Time (days) after which a seeker gives up; None means nobody gives up.",
     )
+    resale: ResaleDemand = Field(
+        default_factory=ResaleDemand, description="Who turns to resellers, and when."
+    )
     seekers: tuple[SeekerClass, ...] = Field(
         DEFAULT_SEEKERS,
         min_length=1,
@@ -289,6 +293,10 @@ class Scenario(Base):
         description="Booking channels keyed by name; an applicant uses the first channel "
         "(in file order) whose audience and procedures match.",
     )
+    bots: dict[str, BotOperator] = Field(
+        default_factory=dict, description="Bot operators keyed by name; none by default."
+    )
+    countermeasures: Countermeasures = Field(default_factory=Countermeasures)
 
     @model_validator(mode="after")
     def _channels_consistent(self) -> Scenario:
@@ -308,6 +316,13 @@ class Scenario(Base):
                         f"channels.{name}.allocation: procedure(s) {stray} not served by this "
                         f"channel; served: {sorted(served)}"
                     )
+        for name, bot in self.bots.items():
+            unknown = sorted(set(bot.procedures or ()) - known)
+            if unknown:
+                raise ValueError(
+                    f"bots.{name}.procedures: unknown procedure(s) {unknown}; "
+                    f"known: {sorted(known)}"
+                )
         total = sum(ch.counter_share for ch in self.channels.values() if _uses_staff(ch))
         if total > 1 + 1e-9:
             raise ValueError(

@@ -104,6 +104,7 @@ class SlotBook:
     """
 
     UNRELEASED, FREE, BOOKED, EXPIRED, PREBOOKED = 0, 1, 2, 3, 4
+    BOT = -2  # holder of a slot booked by a bot under an invented name
 
     def __init__(self, time: np.ndarray, procedure: np.ndarray, minutes: np.ndarray,
                  release: np.ndarray, min_lead: float, prebooked_days: float = 0.0):
@@ -121,7 +122,10 @@ class SlotBook:
         self.log_slot: list[int] = []
         self.log_applicant: list[int] = []
         self.log_time: list[float] = []
+        self.log_by_bot: list[bool] = []
+        self.sales: list[tuple[int, int, float, float]] = []  # slot, buyer, time, price
         self.n_cancelled = 0
+        self.n_opened = self.n_expired = 0
 
     @property
     def size(self) -> int:
@@ -139,6 +143,7 @@ class SlotBook:
         """Put slots into the free pools; return the procedures that got some."""
         slots = np.fromiter(slots, dtype=np.int64)
         self.state[slots] = self.FREE
+        self.n_opened += slots.size
         touched = set()
         for s, p in zip(slots.tolist(), self.procedure[slots].tolist(), strict=True):
             heapq.heappush(self.pool.setdefault(p, []), (self.time_list[s], s))
@@ -150,17 +155,25 @@ class SlotBook:
         heap = self.pool.get(p)
         while heap and heap[0][0] < now + self.min_lead:
             self.state[heapq.heappop(heap)[1]] = self.EXPIRED
+            self.n_expired += 1
         return bool(heap)
 
-    def take(self, p: int, applicant: int, now: float) -> int:
-        """Book the earliest bookable free slot of ``p`` (call :meth:`has_free` first)."""
+    def take(self, p: int, applicant: int, now: float, by_bot: bool = False) -> int:
+        """Book the earliest bookable free slot of ``p`` (call :meth:`has_free` first);
+        ``applicant`` is :attr:`BOT` for a booking under an invented name."""
         _, s = heapq.heappop(self.pool[p])
         self.state[s] = self.BOOKED
         self.holder[s] = applicant
         self.log_slot.append(s)
         self.log_applicant.append(applicant)
         self.log_time.append(now)
+        self.log_by_bot.append(by_bot or applicant == self.BOT)
         return s
+
+    def transfer(self, s: int, buyer: int, now: float, price: float) -> None:
+        """A bot-held slot is sold: the buyer holds it from now on."""
+        self.holder[s] = buyer
+        self.sales.append((s, buyer, now, price))
 
     def cancel(self, s: int) -> None:
         """A booking is given back: the slot is free again (it is released anew)."""
@@ -181,4 +194,5 @@ class SlotBook:
         for heap in self.pool.values():
             for _, s in heap:
                 self.state[s] = self.EXPIRED
+                self.n_expired += 1
             heap.clear()

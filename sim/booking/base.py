@@ -21,9 +21,10 @@ import numpy as np
 from scipy import stats
 
 from sim.booking import Context
+from sim.bots import Bots
 from sim.channels import SlotChannelBase
 from sim.demand import LUCK_ATTEMPTS, LUCK_CANCEL, LUCK_CANCEL_TIME, LUCK_NIGHT, LUCK_NO_SHOW
-from sim.records import CANCELLED, NO_SHOW
+from sim.records import CANCELLED, NO_SHOW, WAITING
 from sim.slots import SlotBook, allocation, release_times, slot_times, slots_per_day
 
 
@@ -45,9 +46,11 @@ class SlotChannel:
     def __init__(self, ctx: Context, name: str, index: int, spec: SlotChannelBase):
         self.ctx, self.name, self.index, self.spec = ctx, name, index, spec
         names = list(ctx.scenario.procedures)
+        self.procedure_names = names
         self.served_codes = [names.index(p) for p in (spec.procedures or names)]
         self.book = self._build_book(ctx, spec, names)
         self._luck_columns()
+        self.bots = Bots(self)
         self.per_day_minutes = np.bincount(
             np.floor(self.book.time).astype(np.int64), self.book.minutes,
             minlength=ctx.calendar.n_days,
@@ -116,9 +119,13 @@ class SlotChannel:
     # -- the life of a booking -----------------------------------------------------------
     def book_slot(self, i: int, p: int) -> None:
         """Give applicant ``i`` the earliest bookable free slot of procedure ``p``."""
+        now = self.ctx.env.now
+        self.settle(i, self.book.take(p, i, now), now)
+
+    def settle(self, i: int, s: int, now: float) -> None:
+        """Applicant ``i`` holds slot ``s`` from ``now`` on: cancelled, missed, or served."""
         ctx, book = self.ctx, self.book
-        now, rec = ctx.env.now, ctx.records
-        s = book.take(p, i, now)
+        rec = ctx.records
         at = book.time_list[s]
         rec.booked_at[i], rec.slot[i], rec.appointment_at[i] = now, s, at
         if self._cancels is not None and self._cancels[i]:
@@ -132,6 +139,18 @@ class SlotChannel:
             rec.outcome[i], rec.left_at[i] = NO_SHOW, at
             return
         rec.serve(i, at, book.minutes_list[s])
+
+    # -- what the resale market needs to know -------------------------------------------
+    def is_seeking(self, i: int) -> bool:
+        """Is applicant ``i`` still looking for a slot in this channel?"""
+        rec = self.ctx.records
+        return bool(rec.outcome[i] == WAITING and np.isnan(rec.booked_at[i]))
+
+    def withdraw(self, i: int) -> None:
+        """Applicant ``i`` stops looking (they bought a slot)."""
+
+    def changed(self, p: int) -> None:
+        """The competition for ``p`` changed (a sale, a bot giving a slot up)."""
 
     def _luck_columns(self) -> None:
         """The applicants' own coin flips for this channel's booking life, as lists."""

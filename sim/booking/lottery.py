@@ -29,6 +29,7 @@ class Lottery(SlotChannel):
         self._class = [0] * ctx.population.size  # one class: every request weighs the same
 
     def admit(self, i: int) -> None:
+        self.bots.admit(i)
         pop = self.ctx.population
         self.registered[int(pop.procedure[i])].add(
             i, 0, float(pop.arrival[i] + pop.patience[i])
@@ -45,12 +46,36 @@ class Lottery(SlotChannel):
             if pool is None:
                 continue
             self._purge(pool, now)
-            while pool.where and self.book.has_free(p, now):
-                i, _ = pool.pick(self.u(), float(len(pool.where)))
-                pool.remove(i, 0)
-                self.book_slot(i, p)
+            while self.book.has_free(p, now):
+                tickets = self.bots.entries(p) if self.bots else []
+                bot_tickets = sum(n for _, n in tickets)
+                people = len(pool)
+                if people + bot_tickets == 0:
+                    break
+                x = self.u() * (people + bot_tickets)
+                if x < people:
+                    i, _ = pool.pick(x / people, float(people))
+                    pool.remove(i, 0)
+                    self.book_slot(i, p)
+                else:
+                    self.bots.book(_ticket_owner(tickets, x - people), p)
+
+    def is_seeking(self, i: int) -> bool:
+        return i in self.registered[int(self.ctx.population.procedure[i])].where
+
+    def withdraw(self, i: int) -> None:
+        self.registered[int(self.ctx.population.procedure[i])].remove(i, 0)
 
     def close(self) -> None:
         for pool in self.registered.values():
             self._purge(pool, self.ctx.horizon)
         super().close()
+
+
+def _ticket_owner(tickets: list[tuple[int, int]], x: float) -> int:
+    """The operator holding ticket number ``x`` (0 <= x < total tickets)."""
+    for k, n in tickets:
+        if x < n:
+            return k
+        x -= n
+    return tickets[-1][0]

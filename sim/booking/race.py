@@ -50,6 +50,7 @@ class Race(SlotChannel):
 
     def admit(self, i: int) -> None:
         p = self._proc[i]
+        self.bots.admit(i)
         self.seekers[p].add(i, self._class[i], self._deadline[i])
         if self.book.has_free(p, self.ctx.env.now):
             self._next_check(p)  # the rate changed while slots are free: redraw
@@ -68,32 +69,49 @@ class Race(SlotChannel):
         env, pool = self.ctx.env, self.seekers[p]
         now = env.now
         self.version[p] += 1
-        if not pool.where or not self.book.has_free(p, now):
+        if not self.book.has_free(p, now):
             return
         self._purge(pool, now)
-        total = pool.total
+        rivals = self.bots.rate(p, now) if self.bots else 0.0
+        total = pool.total + rivals
         if total <= 0:
             return
         wait = -math.log(1.0 - self.u()) / total
         token = self.version[p]
-        if pool.deadlines and pool.deadlines[0][0] < now + wait:
-            env.timeout(pool.deadlines[0][0] - now).callbacks.append(
-                lambda _e: self._recheck(p, token))
+        wake = pool.deadlines[0][0] if pool.deadlines else math.inf
+        if self.bots:
+            wake = min(wake, self.bots.next_change(p, now))
+        if wake < now + wait:
+            env.timeout(wake - now).callbacks.append(lambda _e: self._recheck(p, token))
         else:
-            env.timeout(wait).callbacks.append(lambda _e: self._grab(p, token, total))
+            env.timeout(wait).callbacks.append(
+                lambda _e: self._grab(p, token, pool.total, rivals))
 
     def _recheck(self, p: int, token: int) -> None:
         if token == self.version[p]:
             self._next_check(p)
 
-    def _grab(self, p: int, token: int, total: float) -> None:
+    def _grab(self, p: int, token: int, people: float, rivals: float) -> None:
         if token != self.version[p]:
             return  # the state changed since this check was drawn; it was redrawn then
-        pool = self.seekers[p]
         if self.book.has_free(p, self.ctx.env.now):
-            i, cls = pool.pick(self.u(), total)
-            pool.remove(i, cls)
-            self.book_slot(i, p)
+            x = self.u() * (people + rivals)
+            if x < people:
+                pool = self.seekers[p]
+                i, cls = pool.pick(x / people, people)
+                pool.remove(i, cls)
+                self.book_slot(i, p)
+            else:
+                self.bots.win(p, (x - people) / rivals)
+        self._next_check(p)
+
+    def is_seeking(self, i: int) -> bool:
+        return i in self.seekers[self._proc[i]].where
+
+    def withdraw(self, i: int) -> None:
+        self.seekers[self._proc[i]].remove(i, self._class[i])
+
+    def changed(self, p: int) -> None:
         self._next_check(p)
 
     def close(self) -> None:

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from collections import deque
 
+import numpy as np
+
 from sim.booking import Context
 from sim.booking.base import SlotChannel
 from sim.channels import WaitlistChannel
@@ -31,6 +33,7 @@ class Waitlist(SlotChannel):
         self.register: dict[int, deque[int]] = {p: deque() for p in self.served_codes}
 
     def admit(self, i: int) -> None:
+        self.bots.admit(i)
         p = int(self.ctx.population.procedure[i])
         if not self.register[p] and self.book.has_free(p, self.ctx.env.now):
             self.book_slot(i, p)
@@ -44,16 +47,20 @@ class Waitlist(SlotChannel):
             while queue and self.book.has_free(p, now):
                 i = queue.popleft()
                 gave_up = pop.arrival[i] + pop.patience[i]
+                if not np.isnan(rec.booked_at[i]):
+                    continue  # bought a slot meanwhile
                 if gave_up < now:
                     rec.abandon(i, gave_up)
                 else:
                     self.book_slot(i, p)
+            if self.bots:
+                self.bots.top_up(p)
 
     def close(self) -> None:
         end, pop, rec = self.ctx.horizon, self.ctx.population, self.ctx.records
         for queue in self.register.values():
             for i in queue:
                 gave_up = pop.arrival[i] + pop.patience[i]
-                if gave_up < end:
+                if gave_up < end and np.isnan(rec.booked_at[i]):
                     rec.abandon(i, gave_up)
         super().close()

@@ -1,0 +1,292 @@
+"""Bots and resellers: who captures released slots, and who pays for them.
+
+An operator sends ``requests_per_day`` to the booking pages. Filtering blocks a share; with a
+CAPTCHA only ``captcha_pass_rate`` of the rest pass, and solving costs time, so an operator
+with ``identities`` accounts sends at most ``identities * 86400 / captcha_solve_seconds``
+solved requests a day. What is left is its *effective rate*, split evenly over the (channel,
+procedure) pairs it targets. Like people, bots never cost an event per request: in the race
+(:mod:`sim.booking.race`) the operator is one more class of checkers whose rate enters the
+analytic resolution of each release, so run time does not depend on the request volume.
+
+*Speculative* operators book under invented names and sell to applicants who have looked for
+``buy_after_days`` and are willing to pay (``behaviour.resale``), oldest first; a sale hands
+the slot to the buyer at a price drawn from the operator's lognormal ``price``. A slot still
+unsold ``unsold_release_days`` before its date is given up: not honoured (wasted) with
+probability ``unsold_no_show_share``, otherwise cancelled and released again (and may be
+sniped again). An operator holds at most ``identities * per_email_cap`` bookings at once (a
+booking stops counting when it is given up or ``unsold_release_days`` before its date).
+*For-hire* operators book only for a paying applicant, with their real details: nothing is
+wasted, but payers jump the queue; the cap does not bind (the client's own e-mail is used).
+
+Countermeasures: name-bound bookings checked at the counter stop speculative booking (a slot
+under an invented name cannot be resold); the AGDREF check stops it for renewals; prepayment
+makes unsold slots costly, so a speculative operator books only for a buyer already found.
+In registration channels speed buys nothing: in the waitlist a speculative operator keeps
+its holdings topped up with fake requests, in the lottery each identity below the cap holds
+one ticket per draw; for-hire operators have no edge there.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from typing import TYPE_CHECKING, NamedTuple
+
+import numpy as np
+
+from sim.countermeasures import BotOperator, Countermeasures
+from sim.slots import SlotBook
+from sim.streams import Uniforms
+
+if TYPE_CHECKING:
+    from sim.booking.base import SlotChannel
+
+
+def effective_rate(op: BotOperator, measures: Countermeasures) -> float:
+    """Requests per day that reach the booking pages and pass the CAPTCHA.
+
+    >>> from sim.countermeasures import BotOperator, Countermeasures
+    >>> op = BotOperator(requests_per_day=1e6, identities=100)
+    >>> effective_rate(op, Countermeasures())
+    1000000.0
+    >>> effective_rate(op, Countermeasures(captcha=True, captcha_pass_rate=0.5,
+    ...                                    captcha_solve_seconds=10, filtered_share=0.5))
+    432000.0
+    """
+    rate = op.requests_per_day * (1.0 - measures.filtered_share)
+    if measures.captcha:
+        solved = op.identities * 86400.0 / max(measures.captcha_solve_seconds, 1e-9)
+        rate = min(rate, solved) * measures.captcha_pass_rate
+    return rate
+
+
+def blocked_rate(op: BotOperator, measures: Countermeasures) -> float:
+    """Requests per day identified and foiled (filtered, or failing the CAPTCHA)."""
+    reaching = op.requests_per_day * (1.0 - measures.filtered_share)
+    passed = effective_rate(op, measures)
+    solved = reaching
+    if measures.captcha:
+        solved = min(reaching, op.identities * 86400.0 / max(measures.captcha_solve_seconds,
+                                                              1e-9))
+    return op.requests_per_day - passed - (reaching - solved)
+
+
+class Operator(NamedTuple):
+    name: str
+    spec: BotOperator
+    rate: float  # effective requests per day on each target of this channel
+    cap: float  # bookings held at once (inf: no cap)
+    targets: frozenset[int]
+
+
+class Bots:
+    """The operators active on one slot channel, and the resale market around it."""
+
+    def __init__(self, channel: SlotChannel):
+        self.channel = channel
+        ctx = channel.ctx
+        scenario = ctx.scenario
+        self.measures = scenario.countermeasures
+        self.operators = self._operators(channel)
+        self.held = dict.fromkeys(range(len(self.operators)), 0)
+        self.buyers: dict[int, deque[int]] = {p: deque() for p in channel.served_codes}
+        # unsold slots per procedure, oldest booking first: slot -> operator
+        self.inventory: dict[int, dict[int, int]] = {p: {} for p in channel.served_codes}
+        self.buy_after = scenario.behaviour.resale.buy_after_days
+        self.u = Uniforms(ctx.streams[f"bots.{channel.name}"])
+        self._sale_at = dict.fromkeys(channel.served_codes, math.inf)
+        pop = ctx.population
+        self._arrival = pop.arrival.tolist()
+        self._willing = pop.willing_to_pay
+
+    @staticmethod
+    def _operators(channel: SlotChannel) -> list[Operator]:
+        scenario, served = channel.ctx.scenario, set(channel.served_codes)
+        names = list(scenario.procedures)
+        measures = scenario.countermeasures
+        found = []
+        for name, op in scenario.bots.items():
+            wanted = {names.index(p) for p in (op.procedures or names)}
+            targets = frozenset(wanted & served)
+            if not targets:
+                continue
+            n_targets = _n_targets(scenario, wanted)
+            cap = math.inf if measures.per_email_cap is None else (
+                op.identities * measures.per_email_cap)
+            found.append(Operator(name, op, effective_rate(op, measures) / n_targets, cap,
+                                  targets))
+        return found
+
+    def __bool__(self) -> bool:
+        return bool(self.operators)
+
+    # -- who may book now ---------------------------------------------------------------
+    def _speculates(self, op: Operator, p: int) -> bool:
+        """May this operator book ``p`` under invented names right now?"""
+        m = self.measures
+        if op.spec.mode != "speculative" or m.name_bound or m.prepayment_eur > 0:
+            return False
+        checked = m.agdref_check and self.channel.procedure_names[p] in m.agdref_procedures
+        return not checked
+
+    def _active(self, k: int, p: int, now: float) -> bool:
+        op = self.operators[k]
+        if p not in op.targets:
+            return False
+        if self._speculates(op, p):
+            return self.held[k] < op.cap
+        to_order = op.spec.mode == "for_hire" or (
+            self.measures.prepayment_eur > 0 and not self.measures.name_bound)
+        return to_order and self.buyer(p, now) is not None
+
+    def rate(self, p: int, now: float) -> float:
+        """Total effective request rate of the operators competing for ``p`` now."""
+        return sum(op.rate for k, op in enumerate(self.operators) if self._active(k, p, now))
+
+    def next_change(self, p: int, now: float) -> float:
+        """When the set of active operators may next change by itself (a buyer's turn)."""
+        queue = self.buyers.get(p)
+        if not queue:
+            return math.inf
+        turn = self._arrival[queue[0]] + self.buy_after
+        return turn if turn > now else math.inf
+
+    # -- the market ---------------------------------------------------------------------
+    def admit(self, i: int) -> None:
+        """A seeker who would pay joins the queue of potential buyers."""
+        if self._willing[i]:
+            p = int(self.channel.ctx.population.procedure[i])
+            self.buyers[p].append(i)
+            if self.inventory[p]:
+                self._schedule_sale(p)
+
+    def buyer(self, p: int, now: float) -> int | None:
+        """The longest-waiting willing seeker whose turn to pay has come, if any."""
+        queue = self.buyers[p]
+        while queue and not self.channel.is_seeking(queue[0]):
+            queue.popleft()
+        if queue and self._arrival[queue[0]] + self.buy_after <= now:
+            return queue[0]
+        return None
+
+    def _price(self, op: Operator) -> float:
+        price = op.spec.price
+        if price.cv == 0:
+            return price.mean_eur
+        sigma2 = math.log1p(price.cv ** 2)
+        z = _normal(self.u(), self.u())
+        return price.mean_eur * math.exp(z * math.sqrt(sigma2) - sigma2 / 2)
+
+    # -- bookings -----------------------------------------------------------------------
+    def win(self, p: int, u: float) -> None:
+        """A bot request came first on ``p``: the operator is drawn by rate."""
+        now = self.channel.ctx.env.now
+        active = [k for k in range(len(self.operators)) if self._active(k, p, now)]
+        weights = np.array([self.operators[k].rate for k in active])
+        k = active[min(int(np.searchsorted(np.cumsum(weights) / weights.sum(), u)),
+                       len(active) - 1)]
+        self.book(k, p)
+
+    def book(self, k: int, p: int) -> None:
+        """Operator ``k`` books the earliest free slot of ``p`` (call when active)."""
+        channel, op = self.channel, self.operators[k]
+        book, now = channel.book, channel.ctx.env.now
+        if self._speculates(op, p):
+            s = book.take(p, SlotBook.BOT, now)
+            self.held[k] += 1
+            self.inventory[p][s] = k
+            self._schedule_unsold(s, k, p)
+            self.sell(p)
+            self._changed(k)
+            return
+        buyer = self.buyer(p, now)
+        assert buyer is not None  # _active checked it
+        channel.withdraw(buyer)
+        s = book.take(p, buyer, now, by_bot=True)
+        channel.ctx.records.paid_eur[buyer] = self._price(op)
+        channel.settle(buyer, s, now)
+
+    def top_up(self, p: int) -> None:
+        """Registration channels: speculative operators book free slots up to their cap."""
+        now = self.channel.ctx.env.now
+        for k, op in enumerate(self.operators):
+            while (p in op.targets and self._speculates(op, p) and self.held[k] < op.cap
+                   and self.channel.book.has_free(p, now)):
+                self.book(k, p)
+
+    def entries(self, p: int) -> list[tuple[int, int]]:
+        """Lottery tickets held by speculative operators: (operator, tickets)."""
+        out = []
+        for k, op in enumerate(self.operators):
+            if p in op.targets and self._speculates(op, p) and self.held[k] < op.cap:
+                out.append((k, int(min(op.spec.identities, op.cap - self.held[k]))))
+        return out
+
+    def sell(self, p: int) -> None:
+        """Sell held slots of ``p`` to buyers whose turn has come; wait for the next one."""
+        channel = self.channel
+        now = channel.ctx.env.now
+        stock = self.inventory[p]
+        while stock:
+            buyer = self.buyer(p, now)
+            if buyer is None:
+                break
+            s = next(iter(stock))
+            k = stock.pop(s)
+            channel.withdraw(buyer)
+            price = self._price(self.operators[k])
+            channel.book.transfer(s, buyer, now, price)
+            channel.ctx.records.paid_eur[buyer] = price
+            channel.settle(buyer, s, now)
+        self._sale_at[p] = math.inf
+        if stock:
+            self._schedule_sale(p)
+        channel.changed(p)
+
+    def _schedule_sale(self, p: int) -> None:
+        """Come back to sell when the next buyer's turn comes (one pending visit at most)."""
+        now = self.channel.ctx.env.now
+        turn = self.next_change(p, now)
+        if turn < self._sale_at[p]:
+            self._sale_at[p] = turn
+            self.channel.ctx.env.timeout(turn - now).callbacks.append(
+                lambda _e: self.sell(p) if self._sale_at[p] == turn else None)
+
+    def _schedule_unsold(self, s: int, k: int, p: int) -> None:
+        env, book = self.channel.ctx.env, self.channel.book
+        when = max(book.time_list[s] - self.operators[k].spec.unsold_release_days, env.now)
+        env.timeout(when - env.now).callbacks.append(lambda _e: self._give_up(s, k, p))
+
+    def _give_up(self, s: int, k: int, p: int) -> None:
+        """The booking stops counting against the cap; an unsold slot is given up."""
+        self.held[k] -= 1
+        book = self.channel.book
+        if book.holder[s] == SlotBook.BOT:
+            del self.inventory[p][s]
+            if self.u() >= self.operators[k].spec.unsold_no_show_share:
+                book.cancel(s)
+                self.channel.on_release({p})
+        self._changed(k)
+
+    def _changed(self, k: int) -> None:
+        """Operator ``k``'s holdings changed: its competition on every target changed."""
+        for p in self.operators[k].targets:
+            self.channel.changed(p)
+
+
+def _n_targets(scenario: object, wanted: set[int]) -> int:
+    """(channel, procedure) pairs an operator spreads its requests over."""
+    from sim.channels import SlotChannelBase
+
+    names = list(scenario.procedures)  # type: ignore[attr-defined]
+    count = 0
+    for ch in scenario.channels.values():  # type: ignore[attr-defined]
+        if isinstance(ch, SlotChannelBase):
+            served = {names.index(p) for p in (ch.procedures or names)}
+            count += len(served & wanted)
+    return max(count, 1)
+
+
+def _normal(u1: float, u2: float) -> float:
+    """A standard normal draw from two uniforms (Box-Muller)."""
+    return math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(2.0 * math.pi * u2)

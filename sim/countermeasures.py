@@ -1,0 +1,134 @@
+"""Scenario schema of bot operators, the resale market and the measures against them.
+
+Intermediaries run bots that request the booking pages far faster than people, grab the
+slots as they are released and resell them ("des officines ... mettent au point des
+algorithmes permettant de préempter les créneaux de rendez-vous pour les revendre", AN
+question écrite n°36475, 2021). The ministry answered with a CAPTCHA (May 2019), a cap on
+bookings per e-mail address, a residence-number (AGDREF) check for renewals, and filtering:
+about 170 million malicious connections identified and foiled from June 2020 to late 2021.
+
+Sources of defaults
+-------------------
+* ``price.mean_eur = 120``: a slot resold 120 EUR in Bobigny (Le Parisien, 2019); AN question
+  écrite n°23368 reports 100-200 EUR; the Senate (2021) 15-200 EUR. ``cv = 0.4`` is an
+  *estimate* spanning that range.
+* ``pay_share = 0.3`` and ``buy_after_days = 30``: *estimates* (nobody publishes how many
+  applicants pay); to be calibrated.
+* ``captcha_pass_rate = 0.1``, ``captcha_solve_seconds = 20``: *estimates*; solving services
+  answer in tens of seconds.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Base(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Price(Base):
+    """Price a reseller asks for one slot (lognormal)."""
+
+    mean_eur: float = Field(120.0, ge=0, le=10000, description="Mean price (EUR).")
+    cv: float = Field(0.4, ge=0, le=5, description="Coefficient of variation of the price.")
+
+
+class BotOperator(Base):
+    """An intermediary running booking bots."""
+
+    mode: Literal["speculative", "for_hire"] = Field(
+        "speculative",
+        description="speculative: book slots under invented names, then sell them; "
+        "for_hire: book on behalf of a paying applicant with their real details.",
+    )
+    requests_per_day: float = Field(
+        ge=0, le=1e10, description="Requests sent to the booking pages per day (all targets)."
+    )
+    identities: int = Field(
+        50, ge=1, le=10_000_000, description="E-mail addresses (accounts) the operator uses."
+    )
+    procedures: tuple[str, ...] | None = Field(
+        None, description="Procedures targeted; None means all procedures booked online."
+    )
+    price: Price = Field(default_factory=Price)
+    unsold_release_days: float = Field(
+        2.0,
+        ge=0,
+        le=365,
+        description="Speculative: a slot still unsold this many days before its date is "
+        "given up (cancelled late, so it is released again, or simply not honoured).",
+    )
+    unsold_no_show_share: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Speculative: share of unsold slots not honoured (wasted) rather than "
+        "cancelled and released again.",
+    )
+
+
+class ResaleDemand(Base):
+    """Applicants who turn to resellers."""
+
+    pay_share: float = Field(
+        0.3, ge=0, le=1, description="Share of applicants able and willing to pay. *Estimate*."
+    )
+    buy_after_days: float = Field(
+        30.0,
+        ge=0,
+        le=3650,
+        description="An applicant willing to pay does so after failing this long. *Estimate*.",
+    )
+
+
+class Countermeasures(Base):
+    """Measures against bots, each a switch with its documented effect."""
+
+    captcha: bool = Field(
+        False,
+        description="CAPTCHA on booking requests (reCAPTCHA since May 2019): only "
+        "`captcha_pass_rate` of bot requests pass, each costing `captcha_solve_seconds`.",
+    )
+    captcha_pass_rate: float = Field(
+        0.1, ge=0, le=1, description="Share of bot requests that pass the CAPTCHA. *Estimate*."
+    )
+    captcha_solve_seconds: float = Field(
+        20.0,
+        ge=0,
+        le=3600,
+        description="Seconds to solve one CAPTCHA: an operator can send at most identities x "
+        "86,400 / seconds solved requests a day. *Estimate*.",
+    )
+    per_email_cap: int | None = Field(
+        None,
+        ge=1,
+        le=1000,
+        description="Bookings one e-mail address may hold at once; None: no cap. A "
+        "speculative operator then holds at most identities x cap slots.",
+    )
+    filtered_share: float = Field(
+        0.0, ge=0, le=1, description="Share of bot requests blocked by filtering and firewalls."
+    )
+    agdref_check: bool = Field(
+        False,
+        description="Renewal bookings require a valid residence number (AGDREF): no "
+        "speculative booking of the procedures in `agdref_procedures`.",
+    )
+    agdref_procedures: tuple[str, ...] = Field(
+        ("renewal",), description="Procedures subject to the AGDREF check."
+    )
+    name_bound: bool = Field(
+        False,
+        description="Bookings are nominative and checked at the counter: a slot booked under "
+        "an invented name cannot be resold, so speculative booking stops.",
+    )
+    prepayment_eur: float = Field(
+        0.0,
+        ge=0,
+        le=10000,
+        description="Fee paid at booking, refunded at the appointment: unsold speculative "
+        "slots would cost the operator the fee, so it books only for a buyer already found.",
+    )
