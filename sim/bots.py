@@ -49,9 +49,12 @@ def effective_rate(op: BotOperator, measures: Countermeasures) -> float:
     >>> op = BotOperator(requests_per_day=1e6, identities=100)
     >>> effective_rate(op, Countermeasures())
     1000000.0
-    >>> effective_rate(op, Countermeasures(captcha=True, captcha_pass_rate=0.5,
-    ...                                    captcha_solve_seconds=10, filtered_share=0.5))
-    432000.0
+    >>> m = Countermeasures(captcha=True, captcha_pass_rate=0.5, captcha_solve_seconds=10,
+    ...                     filtered_share=0.5)
+    >>> effective_rate(op, m)  # half filtered, half of the rest fails the CAPTCHA
+    250000.0
+    >>> effective_rate(BotOperator(requests_per_day=1e6, identities=5), m)  # solving is slow
+    21600.0
     """
     rate = op.requests_per_day * (1.0 - measures.filtered_share)
     if measures.captcha:
