@@ -127,17 +127,24 @@ def daily_table(out: SimOutput) -> pd.DataFrame:
     """One row per day and procedure, plus ``all``."""
     pop, rec, cal = out.population, out.records, out.calendar
     n_days, n_codes = cal.n_days, len(pop.procedures)
-    served_at = np.where(rec.outcome == SERVED, rec.appointment_at, np.nan)
-    left_at = np.where(rec.outcome == ABANDONED, rec.left_at, np.nan)
+    def when(outcome: int, times: np.ndarray) -> np.ndarray:
+        return _per_day(np.where(rec.outcome == outcome, times, np.nan), pop.procedure,
+                        n_codes, n_days)
+
     arrivals = _per_day(pop.arrival, pop.procedure, n_codes, n_days)
-    served = _per_day(served_at, pop.procedure, n_codes, n_days)
-    abandoned = _per_day(left_at, pop.procedure, n_codes, n_days)
-    backlog = np.cumsum(arrivals - served - abandoned, axis=1)
+    served = when(SERVED, rec.appointment_at)
+    abandoned = when(ABANDONED, rec.left_at)
+    missed = when(NO_SHOW, rec.appointment_at)
+    cancelled = when(CANCELLED, rec.left_at)
+    # the backlog: people whose need appeared and who have neither had an appointment date
+    # come (served or missed) nor left (gave up or cancelled)
+    backlog = np.cumsum(arrivals - served - abandoned - missed - cancelled, axis=1)
     used = out.used_minutes.sum(axis=0)
     offered = out.capacity_minutes.sum(axis=0)
     frames = []
     labels = [*pop.procedures, "all"]
-    stack = [np.vstack([m, m.sum(axis=0)]) for m in (arrivals, served, abandoned, backlog)]
+    stack = [np.vstack([m, m.sum(axis=0)])
+             for m in (arrivals, served, abandoned, backlog, missed, cancelled)]
     for k, label in enumerate(labels):
         is_all = label == "all"
         frames.append(
@@ -149,6 +156,8 @@ def daily_table(out: SimOutput) -> pd.DataFrame:
                     "arrivals": stack[0][k].astype(np.int64),
                     "served": stack[1][k].astype(np.int64),
                     "abandoned": stack[2][k].astype(np.int64),
+                    "no_shows": stack[4][k].astype(np.int64),
+                    "cancelled": stack[5][k].astype(np.int64),
                     "backlog_end": stack[3][k].astype(np.int64),
                     "counter_minutes_offered": offered if is_all else np.nan,
                     "counter_minutes_used": used if is_all else np.nan,

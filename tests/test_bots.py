@@ -1,0 +1,182 @@
+"""Bots, resellers and countermeasures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from conftest import scenario
+
+from sim.bots import blocked_rate, effective_rate
+from sim.countermeasures import BotOperator, Countermeasures
+from sim.experiment import run
+from sim.loader import ScenarioError, validate, variant
+from sim.metrics import applicants_table
+from sim.model import SimOutput, simulate
+from sim.slots import SlotBook
+
+
+def bot_scenario(kind: str = "race", mode: str = "speculative", **measures: Any) -> Any:
+    """The small scenario, congested (full calendar), with one bot operator."""
+    online: dict[str, Any] = {"kind": kind, "counter_share": 0.8, "prebooked_days": 30}
+    if kind != "waitlist":
+        online["release"] = {"kind": "daily", "hour": 0, "horizon_days": 30}
+    spec = scenario(
+        horizon={"days": 150, "warmup_days": 30},
+        staff={"front_office_etp": 3},
+        channels={"online": online},
+        behaviour={"resale": {"pay_share": 0.4, "buy_after_days": 10}},
+    )
+    data = spec.model_dump(mode="json")
+    data["bots"] = {"reseller": {"mode": mode, "requests_per_day": 200_000, "identities": 40}}
+    data["countermeasures"] = measures
+    return validate(data)
+
+
+def kpi(out_kpis, name: str, procedure: str = "all") -> float:  # type: ignore[no-untyped-def]
+    rows = out_kpis[(out_kpis["kpi"] == name) & (out_kpis["procedure"] == procedure)]
+    return float(rows["value"].item())
+
+
+def check_slot_conservation(out: SimOutput) -> None:
+    """Every slot opened (released, or released again) was booked by a person, booked by a
+    bot, or left unbooked; a slot held by a bot is never held by a person at the same time."""
+    for book in out.books.values():
+        by_bot = np.asarray(book.log_by_bot, dtype=bool)
+        by_people = ~by_bot
+        assert book.n_opened == by_people.sum() + by_bot.sum() + book.n_expired
+        assert (book.state != book.FREE).all()  # settled at the horizon
+        sold = [s for s, *_ in book.sales]
+        assert len(set(sold)) == len(sold)  # a slot is sold at most once per booking
+        assert (book.holder[book.holder >= 0] < out.population.size).all()
+
+
+@pytest.mark.parametrize("kind", ["race", "waitlist", "lottery"])
+@pytest.mark.parametrize("mode", ["speculative", "for_hire"])
+def test_slots_are_conserved(kind: str, mode: str) -> None:
+    out = simulate(bot_scenario(kind, mode), 3, 0)
+    check_slot_conservation(out)
+
+
+def test_speculative_bots_capture_and_resell() -> None:
+    result = run(bot_scenario(), 3, 0)
+    assert kpi(result.kpis, "bot_slot_share") > 0.3
+    assert kpi(result.kpis, "paid_booking_share") > 0
+    assert kpi(result.kpis, "reseller_revenue_eur") > 0
+    table = result.applicants
+    paid = table[table["paid_eur"] > 0]
+    assert paid["booked_at"].notna().all()
+    # buyers paid only after failing for buy_after_days
+    assert (paid["booked_at"] - paid["arrival_day"] >= 10 - 1e-9).all()
+
+
+def test_no_bots_means_no_bot_share() -> None:
+    spec = bot_scenario()
+    data = spec.model_dump(mode="json")
+    data["bots"] = {}
+    result = run(validate(data), 3, 0)
+    assert kpi(result.kpis, "bot_slot_share") == 0
+    assert kpi(result.kpis, "paid_booking_share") == 0
+    assert kpi(result.kpis, "malicious_requests_per_day") == 0
+
+
+@pytest.mark.parametrize("kind", ["race", "waitlist", "lottery"])
+def test_name_bound_bookings_stop_speculation(kind: str) -> None:
+    out = simulate(bot_scenario(kind, name_bound=True), 3, 0)
+    book = out.books["online"]
+    assert not any(book.log_by_bot)
+    assert (book.holder != SlotBook.BOT).all()
+
+
+def test_agdref_check_stops_speculative_renewals() -> None:
+    out = simulate(bot_scenario(agdref_check=True), 3, 0)
+    book = out.books["online"]
+    renewal = out.population.procedures.index("renewal")
+    by_bot = np.asarray(book.log_by_bot, dtype=bool)
+    slots = np.asarray(book.log_slot, dtype=np.int64)
+    assert by_bot.any()  # first titles are still captured
+    assert not (by_bot & (book.procedure[slots] == renewal)).any()
+
+
+def test_for_hire_wastes_nothing_and_every_bot_booking_is_paid() -> None:
+    out = simulate(bot_scenario(mode="for_hire"), 3, 0)
+    book, rec = out.books["online"], out.records
+    by_bot = np.asarray(book.log_by_bot, dtype=bool)
+    who = np.asarray(book.log_applicant, dtype=np.int64)
+    assert by_bot.any()
+    assert (who[by_bot] >= 0).all()  # booked in the client's name
+    assert (rec.paid_eur[who[by_bot]] > 0).all()
+    assert (book.holder != SlotBook.BOT).all()
+
+
+def test_more_filtering_lowers_bot_share_and_human_waits() -> None:
+    """Paired over replications under the same seed: 99 % t-intervals of the differences.
+    Waits are the Kaplan-Meier median over all applicants (every applicant is a person)."""
+    longer = ["horizon.days=240", "staff.front_office_etp=4",
+              "bots.reseller.requests_per_day=50000"]
+    share, wait = [], []
+    for r in range(6):
+        low = run(variant(bot_scenario(filtered_share=0.0), longer), 21, r).kpis
+        high = run(variant(bot_scenario(filtered_share=0.95), longer), 21, r).kpis
+        share.append(kpi(high, "bot_slot_share") - kpi(low, "bot_slot_share"))
+        wait.append(kpi(high, "wait_days_p50") - kpi(low, "wait_days_p50"))
+    for diffs in (np.array(share), np.array(wait)):
+        half = 4.032 * diffs.std(ddof=1) / np.sqrt(diffs.size)  # t(0.995, 5)
+        assert diffs.mean() + half < 0, diffs
+
+
+def test_per_email_cap_limits_holdings() -> None:
+    out = simulate(bot_scenario(per_email_cap=1), 3, 0)
+    book = out.books["online"]
+    # holdings never exceed identities x cap = 40: count bot bookings minus give-ups over time
+    by_bot = np.asarray(book.log_by_bot, dtype=bool)
+    assert 0 < by_bot.sum()
+    held_at_end = ((book.holder == SlotBook.BOT) & (book.time > out.scenario.horizon.days - 2)
+                   ).sum()
+    assert held_at_end <= 40
+
+
+def test_prices_follow_the_operators_distribution() -> None:
+    """Mean sale price within a 99 % interval of the lognormal's mean (120 EUR, cv 0.4)."""
+    table = applicants_table(simulate(bot_scenario(), 5, 0))
+    prices = table.loc[table["paid_eur"] > 0, "paid_eur"].to_numpy()
+    assert prices.size > 100
+    half = 2.576 * 0.4 * 120 / np.sqrt(prices.size)
+    assert abs(prices.mean() - 120) < half
+
+
+def test_effective_and_blocked_rates_add_up() -> None:
+    op = BotOperator(requests_per_day=1e7, identities=100)
+    for m in (Countermeasures(), Countermeasures(filtered_share=0.3),
+              Countermeasures(captcha=True, captcha_pass_rate=0.2, filtered_share=0.5)):
+        passed, blocked = effective_rate(op, m), blocked_rate(op, m)
+        assert 0 <= passed <= op.requests_per_day and blocked >= 0
+        assert passed + blocked <= op.requests_per_day + 1e-6
+
+
+def test_switching_the_channel_kind_keeps_the_bots() -> None:
+    spec = variant(bot_scenario(), ["channels.online.kind=lottery"])
+    assert spec.channels["online"].kind == "lottery" and "reseller" in spec.bots
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"countermeasures": {"captcha_pass_rate": 1.5}},
+         "countermeasures.captcha_pass_rate = 1.5"),
+        ({"countermeasures": {"filtered_share": -0.1}}, "countermeasures.filtered_share"),
+        ({"bots": {"x": {"requests_per_day": 10, "price": {"mean_eur": -5}}}},
+         "bots.x.price.mean_eur = -5"),
+        ({"bots": {"x": {"requests_per_day": -1}}}, "bots.x.requests_per_day = -1"),
+        ({"bots": {"x": {"requests_per_day": 10, "mode": "hoarder"}}},
+         "bots.x.mode = 'hoarder'"),
+        ({"bots": {"x": {"requests_per_day": 10, "procedures": ["visa"]}}},
+         "bots.x.procedures: unknown procedure(s) ['visa']"),
+        ({"behaviour": {"resale": {"pay_share": 2}}}, "behaviour.resale.pay_share = 2"),
+    ],
+)
+def test_bad_bot_input_names_the_field(changes: dict[str, Any], expected: str) -> None:
+    with pytest.raises(ScenarioError) as err:
+        scenario(**changes)
+    assert any(expected in line for line in err.value.problems), err.value.problems
