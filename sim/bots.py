@@ -14,7 +14,8 @@ the slot to the buyer at a price drawn from the operator's lognormal ``price``. 
 unsold ``unsold_release_days`` before its date is given up: not honoured (wasted) with
 probability ``unsold_no_show_share``, otherwise cancelled and released again (and may be
 sniped again). An operator holds at most ``identities * per_email_cap`` bookings at once (a
-booking stops counting when it is given up or ``unsold_release_days`` before its date).
+booking stops counting ``unsold_release_days`` before its date). Operators go through their
+bookings once a day, at midnight: one event a day, however many slots they hold.
 *For-hire* operators book only for a paying applicant, with their real details: nothing is
 wasted, but payers jump the queue; the cap does not bind (the client's own e-mail is used).
 
@@ -28,6 +29,7 @@ one ticket per draw; for-hire operators have no edge there.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import deque
 from typing import TYPE_CHECKING, NamedTuple
@@ -98,6 +100,7 @@ class Bots:
         self.buy_after = scenario.behaviour.resale.buy_after_days
         self.u = Uniforms(ctx.streams[f"bots.{channel.name}"])
         self._sale_at = dict.fromkeys(channel.served_codes, math.inf)
+        self._due: list[tuple[float, int, int, int]] = []  # give-up time, slot, operator, proc
         pop = ctx.population
         self._arrival = pop.arrival.tolist()
         self._willing = pop.willing_to_pay
@@ -198,9 +201,12 @@ class Bots:
             s = book.take(p, SlotBook.BOT, now)
             self.held[k] += 1
             self.inventory[p][s] = k
-            self._schedule_unsold(s, k, p)
             self.sell(p)
-            self._changed(k)
+            due = book.time_list[s] - op.spec.unsold_release_days
+            if s in self.inventory[p] or op.cap < math.inf:
+                heapq.heappush(self._due, (due, s, k, p))
+            if self.held[k] == op.cap:
+                self._changed(k)  # the operator just reached its cap
             return
         buyer = self.buyer(p, now)
         assert buyer is not None  # _active checked it
@@ -241,7 +247,6 @@ class Bots:
             channel.book.transfer(s, buyer, now, price)
             channel.ctx.records.paid_eur[buyer] = price
             channel.settle(buyer, s, now)
-        self._sale_at[p] = math.inf
         if stock:
             self._schedule_sale(p)
         channel.changed(p)
@@ -253,23 +258,40 @@ class Bots:
         if turn < self._sale_at[p]:
             self._sale_at[p] = turn
             self.channel.ctx.env.timeout(turn - now).callbacks.append(
-                lambda _e: self.sell(p) if self._sale_at[p] == turn else None)
+                lambda _e: self._sale_timer(p, turn))
 
-    def _schedule_unsold(self, s: int, k: int, p: int) -> None:
-        env, book = self.channel.ctx.env, self.channel.book
-        when = max(book.time_list[s] - self.operators[k].spec.unsold_release_days, env.now)
-        env.timeout(when - env.now).callbacks.append(lambda _e: self._give_up(s, k, p))
+    def _sale_timer(self, p: int, turn: float) -> None:
+        if turn == self._sale_at[p]:
+            self._sale_at[p] = math.inf
+            self.sell(p)
 
-    def _give_up(self, s: int, k: int, p: int) -> None:
-        """The booking stops counting against the cap; an unsold slot is given up."""
-        self.held[k] -= 1
+    def start(self) -> None:
+        """Operators go through their bookings once a day, at midnight."""
+        if self.operators:
+            self.channel.ctx.env.process(self._daily_give_ups())
+
+    def _daily_give_ups(self):  # type: ignore[no-untyped-def]
+        env = self.channel.ctx.env
+        while True:
+            self._give_up(env.now)
+            yield env.timeout(1.0)
+
+    def _give_up(self, now: float) -> None:
+        """Bookings within ``unsold_release_days`` of their date stop counting against the
+        cap; unsold ones are given up: not honoured, or cancelled and released again."""
         book = self.channel.book
-        if book.holder[s] == SlotBook.BOT:
-            del self.inventory[p][s]
-            if self.u() >= self.operators[k].spec.unsold_no_show_share:
-                book.cancel(s)
-                self.channel.on_release({p})
-        self._changed(k)
+        while self._due and self._due[0][0] <= now:
+            _, s, k, p = heapq.heappop(self._due)
+            op = self.operators[k]
+            if op.cap < math.inf:
+                self.held[k] -= 1
+                if self.held[k] == op.cap - 1:
+                    self._changed(k)  # back under the cap
+            if book.holder[s] == SlotBook.BOT:
+                del self.inventory[p][s]
+                if self.u() >= op.spec.unsold_no_show_share:
+                    book.cancel(s)
+                    self.channel.on_release({p})
 
     def _changed(self, k: int) -> None:
         """Operator ``k``'s holdings changed: its competition on every target changed."""

@@ -102,6 +102,7 @@ class SlotChannel:
     # -- releases ---------------------------------------------------------------------
     def start(self) -> None:
         self.ctx.env.process(self._releases())
+        self.bots.start()
 
     def _releases(self):  # type: ignore[no-untyped-def]
         env = self.ctx.env

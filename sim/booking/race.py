@@ -42,6 +42,7 @@ class Race(SlotChannel):
         self.rates = [c.checks_per_day for c in ctx.scenario.behaviour.seekers]
         self.seekers = {p: SeekerPool(self.rates) for p in self.served_codes}
         self.version = dict.fromkeys(self.served_codes, 0)
+        self._grabbing = -1  # procedure whose grab is being resolved
         self.u = Uniforms(ctx.streams[f"race.{name}"])
         pop = ctx.population
         self._deadline = (pop.arrival + pop.patience).tolist()
@@ -102,7 +103,9 @@ class Race(SlotChannel):
                 pool.remove(i, cls)
                 self.book_slot(i, p)
             else:
+                self._grabbing = p  # what the bots change on p is redrawn just below
                 self.bots.win(p, (x - people) / rivals)
+                self._grabbing = -1
         self._next_check(p)
 
     def is_seeking(self, i: int) -> bool:
@@ -112,7 +115,8 @@ class Race(SlotChannel):
         self.seekers[self._proc[i]].remove(i, self._class[i])
 
     def changed(self, p: int) -> None:
-        self._next_check(p)
+        if p != self._grabbing:
+            self._next_check(p)
 
     def close(self) -> None:
         end = self.ctx.horizon
