@@ -39,8 +39,8 @@ class Calendar(NamedTuple):
         return self.dates.astype("datetime64[M]").astype(int) % 12
 
 
-def build_calendar(spec: CalendarSpec, horizon: Horizon) -> Calendar:
-    """Lay out the horizon's days.
+def build_calendar(spec: CalendarSpec, horizon: Horizon, extra_days: int = 0) -> Calendar:
+    """Lay out the horizon's days (and ``extra_days`` after it).
 
     >>> from sim.scenario import CalendarSpec, Horizon
     >>> cal = build_calendar(CalendarSpec(), Horizon(start=dt.date(2021, 5, 1), days=14))
@@ -49,10 +49,11 @@ def build_calendar(spec: CalendarSpec, horizon: Horizon) -> Calendar:
     >>> bool(cal.is_open[12])  # 13 May 2021, Ascension Thursday
     False
     """
-    days = np.arange(horizon.days)
+    n_days = horizon.days + extra_days
+    days = np.arange(n_days)
     dates = np.datetime64(horizon.start, "D") + days
     if spec.continuous:
-        ones = np.ones(horizon.days)
+        ones = np.ones(n_days)
         return Calendar(
             dates, ones.astype(bool), days.astype(float), days + 1.0,
             ones * 1440.0, ones * 365.0, True,

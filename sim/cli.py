@@ -21,9 +21,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from sim import __version__, io
+from sim import compare as comparing
+from sim import optimise as optimising
+from sim import sweep as sweeping
+from sim.executors import Executor, ExecutorError, make_executor
 from sim.experiment import Results, replicate
 from sim.loader import ScenarioError, dump_yaml, load
 from sim.reference import reference_markdown, schema_json
+from sim.report import load_comparison, write_optimisation, write_report
 from sim.scenario import Scenario
 
 app = typer.Typer(
@@ -194,6 +199,271 @@ def reference(
     except OSError as exc:
         _fail([f"{out_file}: cannot write ({exc.strerror or exc})"])
     err.print(f"wrote {escape(str(out_file))}")
+
+
+# --- experiments: compare, sweep, optimise, report ----------------------------------------------
+
+Seed = Annotated[int, typer.Option("--seed", "-s", min=0, help="Common random numbers seed.")]
+OutDir = Annotated[Path, typer.Option("--out", "-o", help="Output directory.")]
+Workers = Annotated[
+    int | None,
+    typer.Option("--workers", "-w", min=0, help="Local worker processes (default: one per "
+                 "core; 0: run in this process)."),
+]
+
+
+def _bar() -> Progress:
+    """A progress bar on stderr (hidden when stderr is not a terminal)."""
+    return Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), console=err, transient=False, disable=not err.is_terminal,
+    )
+
+
+def _load_all(paths: list[Path], overrides: list[str] | None) -> list[Scenario]:
+    """Load every scenario, reporting the problems of all files before exiting."""
+    specs, problems = [], []
+    for path in paths:
+        try:
+            specs.append(load(path, overrides or []))
+        except ScenarioError as exc:
+            problems += exc.problems
+    if problems:
+        _fail(problems)
+    return specs
+
+
+def _mkdir(out_dir: Path) -> None:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        _fail([f"{out_dir}: cannot create output directory ({exc.strerror or exc})"])
+
+
+@app.command("compare")
+def compare_command(
+    scenarios: Annotated[list[Path], typer.Argument(help="Scenario files; the first is the "
+                                                    "baseline.")],
+    replications: Annotated[int, typer.Option("--replications", "-r", min=1, max=10000,
+                                              help="Replications (first batch with "
+                                              "--precision).")] = 5,
+    seed: Seed = 1,
+    out_dir: OutDir = Path("out/compare"),
+    precision: Annotated[float | None, typer.Option(
+        "--precision", min=0.0001, max=0.9999,
+        help="Add replications until headline KPI half-widths are within this share of "
+        "their means.")] = None,
+    max_replications: Annotated[int, typer.Option("--max-replications", min=2, max=10000,
+                                                  help="Cap with --precision.")] = 100,
+    overrides: Overrides = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No table.")] = False,
+) -> None:
+    """Compare scenarios under common random numbers and write report.html with figures."""
+    specs = _load_all(scenarios, overrides)
+    _mkdir(out_dir)
+    started = time.time()
+    with _bar() as bar:
+        task = bar.add_task("compare: replications", total=None)
+        result = comparing.compare(
+            specs, seed, replications, precision, max_replications,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    try:
+        page = write_report(result, out_dir, specs, precision, [str(p) for p in scenarios])
+    except OSError as exc:
+        _fail([f"{out_dir}: cannot write results ({exc.strerror or exc})"])
+    if not quiet:
+        out.print(_differences_table(result))
+    met = result.precision["met"].dropna()
+    if precision is not None:
+        verdict = "reached" if met.astype(bool).all() else "NOT reached (cap)"
+        err.print(f"precision {precision:g}: {verdict} with {result.n_replications} "
+                  "replications per scenario")
+    err.print(f"wrote {escape(str(page))} in {time.time() - started:.1f} s")
+
+
+def _differences_table(result: comparing.Comparison) -> Table:
+    """Headline KPIs of every scenario and their paired differences with the baseline."""
+    table = Table(title=escape(f"{' vs '.join(result.labels)}: seed {result.seed}, "
+                               f"{result.n_replications} replications"), title_justify="left")
+    for name, justify in (("kpi", "left"), ("scenario", "left"), ("mean", "right"),
+                          ("difference [95% interval]", "right")):
+        table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    s, d = result.summary, result.differences
+    for kpi in comparing.HEADLINE:
+        for label in result.labels:
+            row = s[(s["scenario"] == label) & (s["kpi"] == kpi) & (s["procedure"] == "all")]
+            diff = d[(d["scenario"] == label) & (d["kpi"] == kpi) & (d["procedure"] == "all")]
+            shown = "" if diff.empty else (
+                f"{_num(diff['difference'].iloc[0])} [{_num(diff['ci_low'].iloc[0])}, "
+                f"{_num(diff['ci_high'].iloc[0])}]")
+            table.add_row(escape(kpi) if label == result.labels[0] else "", escape(label),
+                          _num(row["mean"].iloc[0]) if len(row) else "n/a", shown)
+    return table
+
+
+@app.command("report")
+def report_command(
+    out_dir: Annotated[Path, typer.Argument(help="Output directory of prefsim compare.")],
+) -> None:
+    """Rebuild report.html and its figures from the tables of a comparison."""
+    try:
+        result, manifest = load_comparison(out_dir)
+    except (OSError, ValueError, KeyError) as exc:
+        _fail([f"{out_dir}: not a comparison output ({type(exc).__name__}: {exc}); "
+               "run prefsim compare first"])
+    precision = manifest.get("precision")
+    try:
+        page = write_report(result, out_dir, (), precision if isinstance(precision, float)
+                            else None, [str(f) for f in manifest.get("files", [])])
+    except OSError as exc:
+        _fail([f"{out_dir}: cannot write the report ({exc.strerror or exc})"])
+    err.print(f"wrote {escape(str(page))}")
+
+
+def _executor(workers: int | None, scheduler: str | None, dask_workers: int | None,
+              timeout: float) -> Executor:
+    if scheduler is not None and dask_workers is not None:
+        _fail(["--scheduler and --dask-workers exclude each other: --scheduler uses an "
+               "existing cluster, --dask-workers starts a local one"])
+    return make_executor(workers, scheduler, dask_workers, timeout)
+
+
+@app.command("sweep")
+def sweep_command(
+    base: ScenarioPath,
+    grid: Annotated[Path, typer.Option("--grid", "-g", help="Grid YAML: dotted keys -> lists "
+                                       "of values.")],
+    out_dir: OutDir = Path("out/sweep"),
+    replications: Annotated[int, typer.Option("--replications", "-r", min=1,
+                                              max=10000)] = 3,
+    seed: Seed = 1,
+    workers: Workers = None,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="Dask scheduler of an existing cluster, e.g. tcp://host:8786.")
+    ] = None,
+    dask_workers: Annotated[int | None, typer.Option(
+        "--dask-workers", min=1, help="Start a Dask LocalCluster with this many workers.")
+    ] = None,
+    timeout: Annotated[float, typer.Option("--timeout", min=0.1,
+                                           help="Seconds to wait for the scheduler.")] = 10.0,
+    overrides: Overrides = None,
+) -> None:
+    """Simulate every point of a grid over BASE; resumable (finished tasks are skipped)."""
+    spec = _load(base, overrides)
+    executor = _executor(workers, scheduler, dask_workers, timeout)
+    started = time.time()
+    bar = _bar()  # started once the workers are up: forking next to its thread is unsafe
+    task = bar.add_task(f"{escape(spec.name)}: sweep", total=None)
+
+    def running(ex: Executor) -> None:
+        err.print(f"running on {escape(ex.description)}")
+        bar.start()
+
+    try:
+        values = sweeping.read_grid(grid)
+        result = sweeping.sweep(
+            spec, values, out_dir, seed, replications, executor,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            source=str(grid), started=running,
+        )
+    except (ScenarioError, sweeping.SweepError, ExecutorError) as exc:
+        _fail(exc.problems if hasattr(exc, "problems") else [str(exc)])
+    except OSError as exc:
+        _fail([f"{out_dir}: cannot write results ({exc.strerror or exc})"])
+    except KeyboardInterrupt:
+        err.print(f"interrupted: finished tasks are kept in {escape(str(out_dir))}/points; "
+                  "run the same command again to resume")
+        raise typer.Exit(code=130) from None
+    finally:
+        bar.stop()
+    if result.failures:
+        for line in result.failures:
+            typer.echo(line, err=True)
+        typer.echo(f"{len(result.failures)} task(s) failed; the others are kept in "
+                   f"{out_dir}/points", err=True)
+        raise typer.Exit(code=1)
+    err.print(f"wrote {escape(str(out_dir))}/kpis.parquet and summary.csv: "
+              f"{len(result.points)} point(s) x {replications} replication(s), ran "
+              f"{result.n_run}, skipped {result.n_skipped} already done, in "
+              f"{time.time() - started:.1f} s")
+
+
+@app.command("optimise")
+def optimise_command(
+    base: ScenarioPath,
+    targets: Annotated[list[str], typer.Option(
+        "--target", "-t", help="KPI[@PROCEDURE]<=VALUE or >=VALUE, e.g. wait_days_p90<=30.")],
+    levers: Annotated[list[str], typer.Option(
+        "--lever", "-l", help="KEY=LOW:HIGH[:STEP], e.g. staff.front_office_etp=40:120:1.")],
+    out_dir: OutDir = Path("out/optimise"),
+    replications: Annotated[int, typer.Option("--replications", "-r", min=1,
+                                              max=1000)] = 3,
+    seed: Seed = 1,
+    coarse: Annotated[int, typer.Option("--coarse", min=2, max=50,
+                                        help="Coarse grid values per lever.")] = 5,
+    max_evaluations: Annotated[int, typer.Option("--max-evaluations", min=1)] = 200,
+    workers: Workers = None,
+    overrides: Overrides = None,
+) -> None:
+    """Find the least staff cost plan meeting the targets, and the cost-vs-target frontier."""
+    spec = _load(base, overrides)
+    parsed_targets, parsed_levers, problems = [], [], []
+    for text in targets:
+        try:
+            parsed_targets.append(optimising.parse_target(text))
+        except optimising.OptimiseError as exc:
+            problems += exc.problems
+    for text in levers:
+        try:
+            parsed_levers.append(optimising.parse_lever(text))
+        except optimising.OptimiseError as exc:
+            problems += exc.problems
+    if problems:
+        _fail(problems)
+    _mkdir(out_dir)
+    started = time.time()
+    bar = _bar()
+    task = bar.add_task(f"{escape(spec.name)}: plans evaluated", total=None)
+    try:
+        result = optimising.optimise(
+            spec, parsed_targets, parsed_levers, seed, replications, coarse,
+            max_evaluations, make_executor(workers),
+            progress=lambda n: bar.update(task, completed=n), started=lambda _: bar.start(),
+        )
+        bar.stop()
+        write_optimisation(result, out_dir)
+    except optimising.OptimiseError as exc:
+        _fail(exc.problems)
+    except OSError as exc:
+        _fail([f"{out_dir}: cannot write results ({exc.strerror or exc})"])
+    finally:
+        bar.stop()
+    out.print(_plans_table(result))
+    elapsed = time.time() - started
+    if result.best is None:
+        typer.echo(f"no plan within the lever ranges meets the targets: "
+                   f"{optimising.shortfall(result)}; see {out_dir}/plans.csv", err=True)
+        raise typer.Exit(code=1)
+    best = result.plans.loc[result.best]
+    levels = ", ".join(f"{lv.key}={best[lv.key]:g}" for lv in result.levers)
+    err.print(f"least-cost plan: {escape(levels)}, staff cost {best['staff_cost_eur']:,.0f} EUR; "
+              f"wrote {escape(str(out_dir))}/ (plans.csv, frontier-*.png, best.yaml, "
+              f"optimise.json) in {elapsed:.1f} s")
+
+
+def _plans_table(result: optimising.Optimisation) -> Table:
+    """The plans on the cost-vs-target frontier, cheapest first."""
+    table = Table(title=f"cost-vs-target frontier ({len(result.plans)} plans evaluated, "
+                  f"{result.replications} replication(s) each)", title_justify="left")
+    columns = [lv.key for lv in result.levers] + ["staff_cost_eur"]
+    columns += [t.label for t in result.targets]
+    for name in [*columns, "meets targets", "chosen"]:
+        table.add_column(escape(name), justify="right", no_wrap=True)
+    for _, row in result.plans[result.plans["frontier"]].iterrows():
+        table.add_row(*[_num(row[c]) for c in columns], "yes" if row["feasible"] else "no",
+                      "<-" if row["chosen"] else "")
+    return table
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -292,7 +292,7 @@ def _bot_share(out: SimOutput) -> float:
     total = by_bots = 0
     for book in out.books.values():
         slots = np.asarray(book.log_slot, dtype=np.int64)
-        dated = book.time[slots] >= start
+        dated = (book.time[slots] >= start) & (book.time[slots] < out.scenario.horizon.days)
         bots = np.asarray(book.log_by_bot, dtype=bool)
         total += int(dated.sum())
         by_bots += int((bots & dated).sum())
@@ -304,7 +304,7 @@ def _wasted_share(out: SimOutput) -> float:
     start = np.floor(out.scenario.horizon.warmup_days)
     total = wasted = 0
     for book in out.books.values():
-        in_window = book.time >= start
+        in_window = (book.time >= start) & (book.time < out.scenario.horizon.days)
         attended = book.attended(out.records.outcome)
         total += int(in_window.sum())
         wasted += int((in_window & ~attended).sum())

@@ -71,9 +71,11 @@ def simulate_population(
     records = Records(population.size)
     env = simpy.Environment()
     horizon = float(scenario.horizon.days)
+    slot_calendar = build_calendar(scenario.calendar, scenario.horizon, _beyond(scenario))
     ctx = Context(
         env, scenario, calendar, population, records, streams,
         counter_minutes(scenario.staff, calendar), horizon,
+        slot_calendar, counter_minutes(scenario.staff, slot_calendar),
     )
     names = list(scenario.channels)
     channels: list[Channel] = [build(ctx, name, k) for k, name in enumerate(names)]
@@ -94,6 +96,13 @@ def simulate_population(
         {ch.name: ch.book for ch in channels if hasattr(ch, "book")},
         next(env._eid),  # SimPy's event counter: number of events scheduled in this run
     )
+
+
+def _beyond(scenario: Scenario) -> int:
+    """Days of appointment calendar needed past the horizon: the longest booking horizon."""
+    ahead = [ch.release.horizon_days for ch in scenario.channels.values()
+             if hasattr(ch, "release")]
+    return int(np.ceil(max(ahead, default=0.0)))
 
 
 class _Arrivals:

@@ -36,6 +36,10 @@ class Context:
     streams: Streams
     counter_minutes: np.ndarray  # front-office counter minutes per day (all channels)
     horizon: float
+    # the appointment calendar runs past the horizon by the longest booking horizon, so
+    # that slots keep opening until the end (bookings dated after it stay "waiting")
+    slot_calendar: Calendar
+    slot_counter_minutes: np.ndarray
 
 
 class Channel(Protocol):

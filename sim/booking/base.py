@@ -18,12 +18,12 @@ for every 30 days of lead time (:class:`sim.channels.NoShow`); otherwise they ar
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 from sim.booking import Context
 from sim.bots import Bots
 from sim.channels import SlotChannelBase
 from sim.demand import LUCK_ATTEMPTS, LUCK_CANCEL, LUCK_CANCEL_TIME, LUCK_NIGHT, LUCK_NO_SHOW
+from sim.distributions import binomial_quantile, poisson_quantile
 from sim.records import CANCELLED, NO_SHOW, WAITING
 from sim.slots import SlotBook, allocation, release_times, slot_times, slots_per_day
 
@@ -64,11 +64,11 @@ class SlotChannel:
             shares = allocation({c: procs[names[c]].annual_volume
                                  * procs[names[c]].counter_minutes_per_visit
                                  for c in self.served_codes})
-        minutes = ctx.counter_minutes * spec.counter_share * (1.0 + spec.overbooking_share)
+        minutes = ctx.slot_counter_minutes * spec.counter_share * (1.0 + spec.overbooking_share)
         times, codes, lengths = [], [], []
         for code, share in shares.items():
             per_visit = procs[names[code]].counter_minutes_per_visit
-            t = slot_times(ctx.calendar, slots_per_day(minutes * share, per_visit))
+            t = slot_times(ctx.slot_calendar, slots_per_day(minutes * share, per_visit))
             times.append(t)
             codes.append(np.full(t.size, code))
             lengths.append(np.full(t.size, per_visit))
@@ -129,6 +129,8 @@ class SlotChannel:
         rec = ctx.records
         at = book.time_list[s]
         rec.booked_at[i], rec.slot[i], rec.appointment_at[i] = now, s, at
+        if at >= ctx.horizon:
+            return  # dated after the horizon: still waiting when the run ends (censored)
         if self._cancels is not None and self._cancels[i]:
             delay = self._cancel_moment[i] * (at - now)
             ctx.env.timeout(delay).callbacks.append(lambda _e: self._cancel(i, s))
@@ -178,9 +180,15 @@ class SlotChannel:
         """Requests per day each applicant makes while looking (race overrides)."""
         return np.zeros(members.size)
 
+    def failed_exposure(self, members: np.ndarray, start: np.ndarray,
+                        until: np.ndarray) -> np.ndarray:
+        """Days during which a request by each member could fail (race overrides)."""
+        return np.maximum(until - start, 0.0)
+
     def count_attempts(self) -> None:
         """Attempts: one request per booking or registration, plus the unsuccessful visits
-        of seekers who poll, as Poisson draws over the time each spent looking."""
+        of seekers who poll, as Poisson draws over the time each spent looking while no
+        bookable slot was free (a check made while one is free books it)."""
         ctx = self.ctx
         rec, pop = ctx.records, ctx.population
         members = np.flatnonzero(rec.channel == self.index)
@@ -188,17 +196,15 @@ class SlotChannel:
         until = np.where(booked, rec.booked_at[members], ctx.horizon)
         left = rec.left_at[members]
         until = np.where(~booked & ~np.isnan(left), left, until)
-        looking = np.maximum(until - pop.arrival[members], 0.0)
-        rate = self.looking_rate(members)
-        extra = stats.poisson.ppf(pop.luck[members, LUCK_ATTEMPTS], rate * looking)
-        attempts = self.base_attempts(members, booked) + np.nan_to_num(extra).astype(np.int64)
+        exposure = self.failed_exposure(members, pop.arrival[members], until)
+        failed = poisson_quantile(pop.luck[members, LUCK_ATTEMPTS],
+                                  self.looking_rate(members) * exposure)
+        attempts = self.base_attempts(members, booked) + failed
         night = np.array([c.night_share for c in ctx.scenario.behaviour.seekers])
         rec.attempts[members] = attempts
-        rec.night_attempts[members] = stats.binom.ppf(
-            pop.luck[members, LUCK_NIGHT], attempts, night[pop.seeker_class[members]]
-        ).astype(np.int64)
+        rec.night_attempts[members] = binomial_quantile(
+            pop.luck[members, LUCK_NIGHT], attempts, night[pop.seeker_class[members]])
 
     def base_attempts(self, members: np.ndarray, booked: np.ndarray) -> np.ndarray:
         """Registration-type channels: one request each."""
         return np.ones(members.size, dtype=np.int64)
-

@@ -43,6 +43,11 @@ class Race(SlotChannel):
         self.seekers = {p: SeekerPool(self.rates) for p in self.served_codes}
         self.version = dict.fromkeys(self.served_codes, 0)
         self._grabbing = -1  # procedure whose grab is being resolved
+        # time with a bookable slot free, per procedure: (time, cumulative) at each change
+        self._free_since: dict[int, float | None] = dict.fromkeys(self.served_codes)
+        self._free_total = dict.fromkeys(self.served_codes, 0.0)
+        self._free_nodes: dict[int, list[tuple[float, float]]] = {
+            p: [] for p in self.served_codes}
         self.u = Uniforms(ctx.streams[f"race.{name}"])
         pop = ctx.population
         self._deadline = (pop.arrival + pop.patience).tolist()
@@ -70,7 +75,9 @@ class Race(SlotChannel):
         env, pool = self.ctx.env, self.seekers[p]
         now = env.now
         self.version[p] += 1
-        if not self.book.has_free(p, now):
+        free = self.book.has_free(p, now)
+        self._mark_free(p, now, free)
+        if not free:
             return
         self._purge(pool, now)
         rivals = self.bots.rate(p, now) if self.bots else 0.0
@@ -87,6 +94,31 @@ class Race(SlotChannel):
         else:
             env.timeout(wait).callbacks.append(
                 lambda _e: self._grab(p, token, pool.total, rivals))
+
+    def _mark_free(self, p: int, now: float, free: bool) -> None:
+        """Keep the cumulative time during which a bookable slot of ``p`` was free."""
+        since = self._free_since[p]
+        if free and since is None:
+            self._free_since[p] = now
+            self._free_nodes[p].append((now, self._free_total[p]))
+        elif not free and since is not None:
+            self._free_total[p] += now - since
+            self._free_since[p] = None
+            self._free_nodes[p].append((now, self._free_total[p]))
+
+    def failed_exposure(self, members: np.ndarray, start: np.ndarray,
+                        until: np.ndarray) -> np.ndarray:
+        """Looking time minus the time a bookable slot was free meanwhile."""
+        exposure = np.maximum(until - start, 0.0)
+        procedure = self.ctx.population.procedure[members]
+        for p in self.served_codes:
+            self._mark_free(p, self.ctx.horizon, False)
+            nodes = np.array(self._free_nodes[p] or [(0.0, 0.0)])
+            mine = procedure == p
+            free = (np.interp(until[mine], nodes[:, 0], nodes[:, 1])
+                    - np.interp(start[mine], nodes[:, 0], nodes[:, 1]))
+            exposure[mine] = np.maximum(exposure[mine] - free, 0.0)
+        return exposure
 
     def _recheck(self, p: int, token: int) -> None:
         if token == self.version[p]:
