@@ -118,9 +118,10 @@ class SlotChannel:
         raise NotImplementedError
 
     # -- the life of a booking -----------------------------------------------------------
-    def book_slot(self, i: int, p: int) -> None:
-        """Give applicant ``i`` the earliest bookable free slot of procedure ``p``."""
-        now = self.ctx.env.now
+    def book_slot(self, i: int, p: int, now: float | None = None) -> None:
+        """Give applicant ``i`` the earliest bookable free slot of procedure ``p`` at ``now``
+        (by default the clock's time; the race resolves bursts ahead of the clock)."""
+        now = self.ctx.env.now if now is None else now
         self.settle(i, self.book.take(p, i, now), now)
 
     def settle(self, i: int, s: int, now: float) -> None:
@@ -132,8 +133,8 @@ class SlotChannel:
         if at >= ctx.horizon:
             return  # dated after the horizon: still waiting when the run ends (censored)
         if self._cancels is not None and self._cancels[i]:
-            delay = self._cancel_moment[i] * (at - now)
-            ctx.env.timeout(delay).callbacks.append(lambda _e: self._cancel(i, s))
+            when = now + self._cancel_moment[i] * (at - now)
+            ctx.env.timeout(when - ctx.env.now).callbacks.append(lambda _e: self._cancel(i, s))
             return
         ns = self.spec.no_show
         if ns is not None and self._no_show_draw[i] < no_show_probability(

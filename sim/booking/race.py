@@ -71,29 +71,42 @@ class Race(SlotChannel):
             self.ctx.records.abandon(i, at)
 
     def _next_check(self, p: int) -> None:
-        """Schedule the next successful check for procedure ``p``, if any can succeed."""
+        """Draw the next successful check for procedure ``p``, if any can succeed.
+
+        When nothing else is scheduled before it and only people compete, the check is
+        resolved on the spot and the next one drawn (a release's burst of bookings then
+        costs one event, not one per booking); otherwise it becomes an event.
+        """
         env, pool = self.ctx.env, self.seekers[p]
         now = env.now
-        self.version[p] += 1
-        free = self.book.has_free(p, now)
-        self._mark_free(p, now, free)
-        if not free:
+        while True:
+            self.version[p] += 1
+            free = self.book.has_free(p, now)
+            self._mark_free(p, now, free)
+            if not free:
+                return
+            self._purge(pool, now)
+            rivals = self.bots.rate(p, now) if self.bots else 0.0
+            total = pool.total + rivals
+            if total <= 0:
+                return
+            at = now - math.log(1.0 - self.u()) / total
+            token = self.version[p]
+            wake = pool.deadlines[0][0] if pool.deadlines else math.inf
+            if self.bots:
+                wake = min(wake, self.bots.next_change(p, now))
+            if wake < at:
+                env.timeout(wake - env.now).callbacks.append(
+                    lambda _e, t=token: self._recheck(p, t))
+                return
+            if rivals == 0.0 and at < min(env.peek(), self.ctx.horizon):
+                now = at  # nothing can happen in between: book it here and go on
+                if self.book.has_free(p, now):
+                    self._people_win(p, self.u() * total, total, now)
+                continue
+            env.timeout(at - env.now).callbacks.append(
+                lambda _e, t=token, h=pool.total, b=rivals: self._grab(p, t, h, b))
             return
-        self._purge(pool, now)
-        rivals = self.bots.rate(p, now) if self.bots else 0.0
-        total = pool.total + rivals
-        if total <= 0:
-            return
-        wait = -math.log(1.0 - self.u()) / total
-        token = self.version[p]
-        wake = pool.deadlines[0][0] if pool.deadlines else math.inf
-        if self.bots:
-            wake = min(wake, self.bots.next_change(p, now))
-        if wake < now + wait:
-            env.timeout(wake - now).callbacks.append(lambda _e: self._recheck(p, token))
-        else:
-            env.timeout(wait).callbacks.append(
-                lambda _e: self._grab(p, token, pool.total, rivals))
 
     def _mark_free(self, p: int, now: float, free: bool) -> None:
         """Keep the cumulative time during which a bookable slot of ``p`` was free."""
@@ -124,16 +137,21 @@ class Race(SlotChannel):
         if token == self.version[p]:
             self._next_check(p)
 
+    def _people_win(self, p: int, x: float, people: float, now: float) -> None:
+        """The check ``x`` (uniform on [0, people)) came from a seeker: they book."""
+        pool = self.seekers[p]
+        i, cls = pool.pick(x / people, people)
+        pool.remove(i, cls)
+        self.book_slot(i, p, now)
+
     def _grab(self, p: int, token: int, people: float, rivals: float) -> None:
         if token != self.version[p]:
             return  # the state changed since this check was drawn; it was redrawn then
-        if self.book.has_free(p, self.ctx.env.now):
+        now = self.ctx.env.now
+        if self.book.has_free(p, now):
             x = self.u() * (people + rivals)
             if x < people:
-                pool = self.seekers[p]
-                i, cls = pool.pick(x / people, people)
-                pool.remove(i, cls)
-                self.book_slot(i, p)
+                self._people_win(p, x, people, now)
             else:
                 self._grabbing = p  # what the bots change on p is redrawn just below
                 self.bots.win(p, (x - people) / rivals)
