@@ -5,6 +5,7 @@ moment, independently of everybody else: arrivals of each procedure form a non-h
 Poisson process with rate
 
     lambda(t) = annual_volume / 365 * seasonality[month(t)] * (1 + trend) ** (day(t) / 365)
+                * product of the demand steps in force (e.g. multi-year titles: fewer renewals)
 
 held constant within each day, so that drawing a Poisson count per day and placing the
 arrivals uniformly within that day is exact. Needs appear at any hour, opening hours or not.
@@ -25,6 +26,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from sim import deadlines
 from sim.calendar import Calendar
 from sim.distributions import sample
 from sim.scenario import Procedure, Scenario
@@ -46,6 +48,7 @@ class Population(NamedTuple):
     service_minutes: np.ndarray  # float, counter time of the first visit
     seeker_class: np.ndarray  # int, index into behaviour.seekers
     willing_to_pay: np.ndarray  # bool, would buy a slot from a reseller
+    deadline: np.ndarray  # float, absolute day of the applicant's deadline (inf: none)
     luck: np.ndarray  # float (n, N_LUCK) uniforms for the applicant's later coin flips
     procedures: tuple[str, ...]
 
@@ -67,7 +70,10 @@ def daily_rate(proc: Procedure, calendar: Calendar) -> np.ndarray:
     season = np.asarray(proc.seasonality)[calendar.month_index()]
     days = np.arange(calendar.n_days)
     trend = (1.0 + proc.trend_per_year) ** ((days + 0.5) / 365.0)
-    return proc.annual_volume / 365.0 * season * trend
+    steps = np.ones(calendar.n_days)
+    for step in proc.demand_steps:
+        steps[calendar.dates >= np.datetime64(step.from_date, "D")] *= step.factor
+    return proc.annual_volume / 365.0 * season * trend * steps
 
 
 def arrival_times(rate: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -103,8 +109,10 @@ def generate(scenario: Scenario, calendar: Calendar, streams: Streams) -> Popula
         seeker_class = polling.choice(len(shares), size=n, p=shares)
         luck = streams[f"luck.{name}"].random((n, N_LUCK))
         pays = streams[f"market.{name}"].random(n) < scenario.behaviour.resale.pay_share
+        due = deadlines.draw(proc, arrival, calendar.dates[0], streams[f"deadline.{name}"])
         columns.append(
-            (arrival, np.full(n, code), digital, wait_limit, service, seeker_class, pays, luck)
+            (arrival, np.full(n, code), digital, wait_limit, service, seeker_class, pays,
+             due, luck)
         )
     merged = [np.concatenate(col) for col in zip(*columns, strict=True)]
     order = np.argsort(merged[0], kind="stable")
@@ -115,13 +123,14 @@ def make_population(
     arrival: np.ndarray, procedures: tuple[str, ...], *, procedure: np.ndarray | None = None,
     digital: np.ndarray | None = None, patience: np.ndarray | None = None,
     service_minutes: np.ndarray | None = None, seeker_class: np.ndarray | None = None,
-    willing_to_pay: np.ndarray | None = None, luck: np.ndarray | None = None,
+    willing_to_pay: np.ndarray | None = None, deadline: np.ndarray | None = None,
+    luck: np.ndarray | None = None,
 ) -> Population:
     """A population given column by column (hand-made cases in tests and examples).
 
     Missing columns default to: first procedure, no digital access, infinite patience,
-    30-minute visits, first seeker class, unwilling to pay, and luck 0.5 (nobody cancels or
-    misses).
+    30-minute visits, first seeker class, unwilling to pay, no deadline, and luck 0.5
+    (nobody cancels or misses).
     """
     arrival = np.asarray(arrival, dtype=float)
     n = arrival.size
@@ -133,5 +142,6 @@ def make_population(
         arrival, column(procedure, 0, np.int64), column(digital, False, bool),
         column(patience, np.inf, float), column(service_minutes, 30.0, float),
         column(seeker_class, 0, np.int64), column(willing_to_pay, False, bool),
+        column(deadline, np.inf, float),
         np.full((n, N_LUCK), 0.5) if luck is None else np.asarray(luck, float), procedures,
     )

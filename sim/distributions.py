@@ -1,16 +1,39 @@
 """Positive random durations given by a mean and a coefficient of variation.
 
-Service times, patience and later lead times are all "a positive duration with this mean and
-this spread". One small family covers them: exponential (cv = 1, the queueing-theory case),
-deterministic (cv = 0), lognormal and gamma (any cv). Draws are vectorised from a numpy
+Service times, patience, deadlines and lead times are all "a positive duration with this
+mean and this spread". One small family covers them: exponential (cv = 1, the
+queueing-theory case), deterministic (cv = 0), lognormal and gamma (any cv), and uniform on
+[0, 2 x mean] (a judge deciding "within six days"). Draws are vectorised from a numpy
 Generator owned by the caller.
 """
 
 from __future__ import annotations
 
-import numpy as np
+from typing import Literal
 
-KINDS = ("exponential", "deterministic", "lognormal", "gamma")
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+KINDS = ("exponential", "deterministic", "lognormal", "gamma", "uniform")
+
+
+class DistributionSpec(BaseModel):
+    """A positive random duration given by its mean and coefficient of variation."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["exponential", "deterministic", "lognormal", "gamma", "uniform"] = Field(
+        "exponential",
+        description="Family of the distribution (uniform: on [0, 2 x mean]).",
+    )
+    mean: float = Field(gt=0, description="Mean, in the unit named by the owning field.")
+    cv: float = Field(
+        1.0,
+        ge=0,
+        le=10,
+        description="Coefficient of variation (std/mean); used by lognormal and gamma only "
+        "(exponential has cv 1, deterministic cv 0).",
+    )
 
 
 def sample(
@@ -25,7 +48,7 @@ def sample(
     """
     if kind == "exponential":
         return rng.exponential(mean, size)
-    if kind == "deterministic" or cv == 0:
+    if kind == "deterministic" or (cv == 0 and kind != "uniform"):
         return np.full(size, float(mean))
     if kind == "lognormal":
         sigma2 = np.log1p(cv * cv)
@@ -33,6 +56,8 @@ def sample(
     if kind == "gamma":
         shape = 1.0 / (cv * cv)
         return rng.gamma(shape, mean / shape, size)
+    if kind == "uniform":
+        return rng.uniform(0.0, 2.0 * mean, size)
     raise ValueError(f"unknown distribution kind {kind!r}; allowed: {', '.join(KINDS)}")
 
 

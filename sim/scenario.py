@@ -39,6 +39,8 @@ from sim.channels import (
     WaitlistChannel,
 )
 from sim.countermeasures import BotOperator, Countermeasures, ResaleDemand
+from sim.distributions import DistributionSpec
+from sim.procedures import Procedure
 
 __all__ = [  # the schema's public names; channel and bot models live in their modules
     "Behaviour", "BotOperator", "CalendarSpec", "Channel", "Countermeasures", "DeskChannel",
@@ -115,64 +117,6 @@ class CalendarSpec(Base):
                 f"close_hour ({self.close_hour}) must be after open_hour ({self.open_hour})"
             )
         return self
-
-
-class DistributionSpec(Base):
-    """A positive random duration given by its mean and coefficient of variation."""
-
-    kind: Literal["exponential", "deterministic", "lognormal", "gamma"] = Field(
-        "exponential", description="Family of the distribution."
-    )
-    mean: float = Field(gt=0, description="Mean, in the unit named by the owning field.")
-    cv: float = Field(
-        1.0,
-        ge=0,
-        le=10,
-        description="Coefficient of variation (std/mean); used by lognormal and gamma only "
-        "(exponential has cv 1, deterministic cv 0).",
-    )
-
-
-class Procedure(Base):
-    """One démarche: its demand and the counter time it needs."""
-
-    label: str = Field("", description="Human-readable (French) name.")
-    annual_volume: float = Field(
-        ge=0, le=5e6, description="Needs appearing per year (applicants per 365 days)."
-    )
-    seasonality: tuple[float, ...] = Field(
-        (1.0,) * 12,
-        min_length=12,
-        max_length=12,
-        description="Twelve monthly factors (January first) multiplying the arrival rate; "
-        "they are rescaled to average 1.",
-    )
-    trend_per_year: float = Field(
-        0.0,
-        ge=-0.9,
-        le=10,
-        description="Relative growth of demand per year: the rate is multiplied by "
-        "(1 + trend) ** (t / 365), applied per day.",
-    )
-    counter_minutes_per_visit: float = Field(
-        30.0, gt=0, le=480, description="Mean counter time of one visit (minutes)."
-    )
-    service_kind: Literal["exponential", "deterministic", "lognormal", "gamma"] = Field(
-        "exponential", description="Distribution of the counter time at the walk-in desk."
-    )
-    service_cv: float = Field(
-        1.0, ge=0, le=10, description="Coefficient of variation of the counter time."
-    )
-
-    @field_validator("seasonality")
-    @classmethod
-    def _seasonality_positive(cls, v: tuple[float, ...]) -> tuple[float, ...]:
-        if any(f < 0 for f in v) or sum(v) <= 0:
-            raise ValueError("seasonality factors must be >= 0 and not all zero")
-        mean = sum(v) / len(v)
-        if abs(mean - 1) < 1e-12:
-            return v  # already rescaled: keep it bit for bit (round trips stay equal)
-        return tuple(f / mean for f in v)
 
 
 class SeekerClass(Base):
