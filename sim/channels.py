@@ -6,7 +6,8 @@ counters; the other channels hand out dated *slots* cut from counter time (see
 
 * ``race`` (today's system): whoever asks first after the release;
 * ``waitlist``: each request is registered once and given the earliest free date;
-* ``lottery``: released slots are drawn at random among registered requests.
+* ``lottery``: released slots are drawn at random among registered requests;
+* ``online``: the deposit is made online (ANEF), no slot at all.
 
 Reserved quotas and priority lanes are expressed with the same pieces: ``allocation`` splits a
 channel's slots between procedures, and a channel restricted to some procedures or audience
@@ -27,6 +28,7 @@ Defaults and their sources
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -53,6 +55,24 @@ class ChannelBase(Base):
         le=1,
         description="Share of the front office's counter time given to this channel.",
     )
+    active_from: dt.date | None = Field(
+        None, description="Applicants whose need appears before this date do not use it."
+    )
+    active_until: dt.date | None = Field(
+        None, description="Applicants whose need appears on or after this date do not use it."
+    )
+    admission_delay_days: float = Field(
+        0.0,
+        ge=0,
+        le=365,
+        description="Days between the need appearing and entering this channel (e.g. the "
+        "time for an association to refer a person); the wait still counts from the need.",
+    )
+
+    def active_on(self, day: dt.date) -> bool:
+        """Does this channel take applicants whose need appears on ``day``?"""
+        return (self.active_from is None or day >= self.active_from) and (
+            self.active_until is None or day < self.active_until)
 
 
 class DeskChannel(ChannelBase):
@@ -161,12 +181,41 @@ class RaceChannel(SlotChannelBase):
 
 
 class WaitlistChannel(SlotChannelBase):
-    """Waitlist: each request is registered once and given the earliest free date, however
-    far ahead (no booking horizon, no release schedule: the register sees every slot)."""
+    """Waitlist: each request is registered once and given a date without reconnecting."""
 
     kind: Literal["waitlist"] = "waitlist"
     min_lead_days: float = Field(
         1.0, ge=0, le=365, description="A slot is offered at least this many days ahead."
+    )
+    release: ReleaseSchedule | None = Field(
+        None,
+        description="None: the register sees every slot, however far ahead, and gives the "
+        "earliest free one at once. A schedule: slots open on it and go to registered "
+        "requests in `order`.",
+    )
+    order: Literal["fifo", "earliest_deadline_first"] = Field(
+        "fifo",
+        description="Who gets an opening slot first: the oldest request, or the one whose "
+        "deadline (title expiry, protection order) comes first (then the oldest).",
+    )
+
+    @model_validator(mode="after")
+    def _priority_needs_releases(self) -> WaitlistChannel:
+        if self.order == "earliest_deadline_first" and self.release is None:
+            raise ValueError(
+                "order earliest_deadline_first needs a release schedule (release: {...}): "
+                "without one every request gets the earliest free date at once"
+            )
+        return self
+
+
+class OnlineChannel(ChannelBase):
+    """Online deposit (ANEF téléservice): the file is deposited online when the need
+    appears; no counter slot is needed for this first step."""
+
+    kind: Literal["online"] = "online"
+    counter_share: float = Field(
+        0.0, ge=0, le=0, description="An online deposit uses no counter time."
     )
 
 
@@ -179,5 +228,6 @@ class LotteryChannel(SlotChannelBase):
 
 SlotChannel = RaceChannel | WaitlistChannel | LotteryChannel
 Channel = Annotated[
-    DeskChannel | RaceChannel | WaitlistChannel | LotteryChannel, Field(discriminator="kind")
+    DeskChannel | RaceChannel | WaitlistChannel | LotteryChannel | OnlineChannel,
+    Field(discriminator="kind"),
 ]

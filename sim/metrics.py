@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim import deadlines
 from sim.bots import blocked_rate
 from sim.model import SimOutput
 from sim.records import ABANDONED, CANCELLED, NO_SHOW, OUTCOMES, SERVED, WAITING
@@ -52,6 +53,13 @@ KPI_NAMES = (
     "reseller_revenue_eur",
     "malicious_requests_per_day",
     "blocked_requests_per_day",
+    "renewal_lapses",
+    "undocumented_person_days",
+    "protection_orders_expired",
+    "protection_order_expiry_share",
+    "protection_order_margin_days_p50",
+    "deadlines_missed",
+    "deadline_missed_share",
     "staff_cost_eur",
 )
 # Waits by segment: ``wait_days_mean.channel.<name>``, ``wait_days_p90.access.non_digital``...
@@ -89,6 +97,7 @@ def applicants_table(out: SimOutput) -> pd.DataFrame:
     horizon = float(out.scenario.horizon.days)
     dated = (rec.outcome == SERVED) | (rec.outcome == NO_SHOW)
     left = (rec.outcome == ABANDONED) | (rec.outcome == CANCELLED)
+    kinds = np.array([deadlines.kind_of(out.scenario.procedures[p]) for p in pop.procedures])
     end = np.select([dated, left], [rec.appointment_at, rec.left_at], default=horizon)
     return pd.DataFrame(
         {
@@ -109,6 +118,11 @@ def applicants_table(out: SimOutput) -> pd.DataFrame:
             "attempts": rec.attempts,
             "night_attempts": rec.night_attempts,
             "paid_eur": rec.paid_eur,
+            "deadline_kind": pd.Categorical.from_codes(kinds[pop.procedure], deadlines.KINDS),
+            "deadline_at": pop.deadline,
+            # positive: deposited with that many days to spare; negative: too late
+            "deadline_margin_days": np.where(rec.outcome == SERVED,
+                                             pop.deadline - rec.appointment_at, np.nan),
             "after_warmup": pop.arrival >= out.scenario.horizon.warmup_days,
         }
     )
@@ -213,6 +227,34 @@ def _booking_kpis(group: pd.DataFrame) -> dict[str, float]:
     }
 
 
+def _deadline_kpis(group: pd.DataFrame, horizon: float) -> dict[str, float]:
+    """Deadlines passed before the deposit (the first appointment that took place).
+
+    A deadline counts as passed when it falls before the deposit, or, without a deposit,
+    before the horizon; a later deadline of someone still without a deposit is unknown.
+    """
+    kind = group["deadline_kind"].to_numpy()
+    due = group["deadline_at"].to_numpy()
+    served = (group["outcome"] == OUTCOMES[SERVED]).to_numpy()
+    deposit = np.where(served, group["appointment_at"].to_numpy(), np.inf)
+    end = np.minimum(deposit, horizon)
+    passed = due < end
+    known = served | passed
+    undocumented = np.clip(end - due, 0.0, None)
+    renewal, order = kind == "renewal", kind == "protection_order"
+    generic = kind == "generic"
+    margin = group["deadline_margin_days"].to_numpy()[order & served]
+    return {
+        "renewal_lapses": float((renewal & passed).sum()),
+        "undocumented_person_days": float(undocumented[renewal].sum()),
+        "protection_orders_expired": float((order & passed).sum()),
+        "protection_order_expiry_share": _share(passed[order & known], (order & known).sum()),
+        "protection_order_margin_days_p50": float(np.median(margin)) if margin.size else np.nan,
+        "deadlines_missed": float((generic & passed).sum()),
+        "deadline_missed_share": _share(passed[generic & known], (generic & known).sum()),
+    }
+
+
 def kpi_table(out: SimOutput, applicants: pd.DataFrame) -> pd.DataFrame:
     """One row per (kpi, procedure) for this replication, plus waits by segment."""
     window = applicants[applicants["after_warmup"]]
@@ -221,6 +263,8 @@ def kpi_table(out: SimOutput, applicants: pd.DataFrame) -> pd.DataFrame:
         group = window if proc == "all" else window[window["procedure"] == proc]
         rows += [(k, proc, v) for k, v in _wait_kpis(group).items()]
         rows += [(k, proc, v) for k, v in _booking_kpis(group).items()]
+        rows += [(k, proc, v) for k, v in
+                 _deadline_kpis(group, float(out.scenario.horizon.days)).items()]
     for name, group in _segments(window, out.channels):
         waits = _wait_kpis(group)
         rows += [(f"{k}.{name}", "all", waits[k]) for k in SEGMENT_KPIS]

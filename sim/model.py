@@ -21,7 +21,7 @@ from sim.booking import Channel, Context, build
 from sim.calendar import Calendar, build_calendar
 from sim.demand import Population, generate
 from sim.records import Records
-from sim.scenario import Scenario, route
+from sim.scenario import Scenario
 from sim.slots import SlotBook
 from sim.staff import counter_minutes
 from sim.streams import Streams
@@ -44,15 +44,26 @@ class SimOutput(NamedTuple):
     n_events: int
 
 
-def routing(scenario: Scenario, population: Population, names: list[str]) -> np.ndarray:
-    """Channel index of every applicant (first matching channel in file order)."""
-    table = np.empty((len(population.procedures), 2), dtype=np.int64)
-    for code, proc in enumerate(population.procedures):
-        for digital in (0, 1):
-            chosen = route(scenario, proc, bool(digital))
-            assert chosen is not None  # the schema guarantees a channel for everyone
-            table[code, digital] = names.index(chosen)
-    return table[population.procedure, population.digital.astype(np.int64)]
+def routing(scenario: Scenario, population: Population, names: list[str],
+            start: np.datetime64) -> np.ndarray:
+    """Channel index of every applicant: the first channel (in file order) that serves
+    their procedure and access on the day their need appears."""
+    chosen = np.full(population.size, -1, dtype=np.int64)
+    day = start + np.floor(population.arrival).astype("timedelta64[D]")
+    for k, (name, ch) in enumerate(scenario.channels.items()):
+        todo = chosen < 0
+        if ch.procedures is not None:
+            codes = [population.procedures.index(p) for p in ch.procedures]
+            todo &= np.isin(population.procedure, codes)
+        if ch.audience != "all":
+            todo &= population.digital == (ch.audience == "digital")
+        if ch.active_from is not None:
+            todo &= day >= np.datetime64(ch.active_from, "D")
+        if ch.active_until is not None:
+            todo &= day < np.datetime64(ch.active_until, "D")
+        chosen[todo] = names.index(name) if name in names else k
+    assert (chosen >= 0).all()  # the schema guarantees a channel for everyone, always
+    return chosen
 
 
 def simulate(scenario: Scenario, seed: int, replication: int = 0) -> SimOutput:
@@ -79,11 +90,12 @@ def simulate_population(
     )
     names = list(scenario.channels)
     channels: list[Channel] = [build(ctx, name, k) for k, name in enumerate(names)]
-    chosen = routing(scenario, population, names)
+    chosen = routing(scenario, population, names, calendar.dates[0])
     records.channel[:] = chosen
     for channel in channels:
         channel.start()
-    _Arrivals(env, population.arrival, chosen, channels)
+    delay = np.array([ch.admission_delay_days for ch in scenario.channels.values()])
+    _Arrivals(env, population.arrival + delay[chosen], chosen, channels)
     env.run(until=horizon)
     for channel in channels:
         channel.close()
@@ -101,19 +113,21 @@ def simulate_population(
 def _beyond(scenario: Scenario) -> int:
     """Days of appointment calendar needed past the horizon: the longest booking horizon."""
     ahead = [ch.release.horizon_days for ch in scenario.channels.values()
-             if hasattr(ch, "release")]
+             if getattr(ch, "release", None) is not None]
     return int(np.ceil(max(ahead, default=0.0)))
 
 
 class _Arrivals:
-    """Hands each applicant to their channel when their need appears (a callback chain:
-    cheaper than a SimPy process, one event per applicant)."""
+    """Hands each applicant to their channel when they enter it (at their need, or after
+    the channel's admission delay): a callback chain, one event per applicant."""
 
-    def __init__(self, env: simpy.Environment, times: np.ndarray, chosen: np.ndarray,
+    def __init__(self, env: simpy.Environment, entry: np.ndarray, chosen: np.ndarray,
                  channels: list[Channel]):
-        self.env, self.times, self.next = env, times.tolist(), 0
+        order = np.argsort(entry, kind="stable")
+        self.env, self.times, self.next = env, entry[order].tolist(), 0
+        self.who = order.tolist()
         admit = [ch.admit for ch in channels]
-        self.admit = [admit[k] for k in chosen.tolist()]
+        self.admit = [admit[k] for k in chosen[order].tolist()]
         self._schedule()
 
     def _schedule(self) -> None:
@@ -122,7 +136,7 @@ class _Arrivals:
             self.env.timeout(delay).callbacks.append(self._arrive)
 
     def _arrive(self, _event: simpy.events.Event) -> None:
-        i = self.next
+        k = self.next
         self.next += 1
-        self.admit[i](i)
+        self.admit[k](self.who[k])
         self._schedule()

@@ -33,6 +33,7 @@ from sim.channels import (
     Channel,
     DeskChannel,
     LotteryChannel,
+    OnlineChannel,
     RaceChannel,
     ReleaseSchedule,
     SlotChannelBase,
@@ -44,7 +45,7 @@ from sim.procedures import Procedure
 
 __all__ = [  # the schema's public names; channel and bot models live in their modules
     "Behaviour", "BotOperator", "CalendarSpec", "Channel", "Countermeasures", "DeskChannel",
-    "DistributionSpec", "Horizon", "LotteryChannel", "Procedure", "RaceChannel",
+    "DistributionSpec", "Horizon", "LotteryChannel", "OnlineChannel", "Procedure", "RaceChannel",
     "Reinforcement", "ReleaseSchedule", "ResaleDemand", "Scenario", "SeasonalStaff",
     "SeekerClass", "SlotChannelBase", "Staff", "WaitlistChannel", "route",
 ]
@@ -267,6 +268,7 @@ class Scenario(Base):
                     f"bots.{name}.procedures: unknown procedure(s) {unknown}; "
                     f"known: {sorted(known)}"
                 )
+        self._dates_inside_horizon()
         total = sum(ch.counter_share for ch in self.channels.values() if _uses_staff(ch))
         if total > 1 + 1e-9:
             raise ValueError(
@@ -277,17 +279,45 @@ class Scenario(Base):
                 if route(self, proc, digital) is None:
                     who = "digital" if digital else "non_digital"
                     raise ValueError(
-                        f"channels: no channel serves {who} applicants of procedure '{proc}'"
+                        f"channels: no channel serves {who} applicants of procedure "
+                        f"'{proc}' at all dates (add one without active_from/active_until)"
                     )
         return self
+
+
+    def _dates_inside_horizon(self) -> None:
+        """A dated change after the horizon's end never happens: surely a mistake."""
+        end = self.horizon.start + dt.timedelta(days=self.horizon.days)
+        dated: list[tuple[str, dt.date | None]] = []
+        for k, r in enumerate(self.staff.reinforcements):
+            dated.append((f"staff.reinforcements.{k}.start", r.start))
+        for k, c in enumerate(self.staff.seasonal):
+            dated.append((f"staff.seasonal.{k}.start", c.start))
+        for name, ch in self.channels.items():
+            dated += [(f"channels.{name}.active_from", ch.active_from),
+                      (f"channels.{name}.active_until", ch.active_until)]
+        for name, proc in self.procedures.items():
+            dated += [(f"procedures.{name}.demand_steps.{k}.from_date", step.from_date)
+                      for k, step in enumerate(proc.demand_steps)]
+            if proc.anef is not None:
+                dated.append((f"procedures.{name}.anef.from_date", proc.anef.from_date))
+        for path, day in dated:
+            if day is not None and day >= end:
+                raise ValueError(
+                    f"{path} = {day}: outside the horizon (must be before {end}, the day "
+                    f"after the last simulated day)"
+                )
 
 
 def _uses_staff(ch: object) -> bool:
     return not (isinstance(ch, DeskChannel) and ch.counters is not None)
 
 
-def route(scenario: Scenario, procedure: str, digital: bool) -> str | None:
-    """Name of the first channel serving this kind of applicant, or None.
+def route(scenario: Scenario, procedure: str, digital: bool,
+          day: dt.date | None = None) -> str | None:
+    """Name of the first channel serving this kind of applicant (on ``day``), or None.
+
+    With ``day=None``, only channels open at all dates count: every applicant must have one.
 
     >>> from sim.loader import validate
     >>> s = validate({"procedures": {"renewal": {"annual_volume": 100}},
@@ -301,6 +331,9 @@ def route(scenario: Scenario, procedure: str, digital: bool) -> str | None:
     for name, ch in scenario.channels.items():
         if ch.procedures is not None and procedure not in ch.procedures:
             continue
-        if ch.audience == "all" or (ch.audience == "digital") == digital:
+        if not (ch.audience == "all" or (ch.audience == "digital") == digital):
+            continue
+        dated = ch.active_from is not None or ch.active_until is not None
+        if (day is None and not dated) or (day is not None and ch.active_on(day)):
             return name
     return None

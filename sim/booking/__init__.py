@@ -68,9 +68,11 @@ def build(ctx: Context, name: str, index: int) -> Channel:
     """Instantiate the channel ``name`` of the scenario."""
     from sim.booking.desk import Desk
     from sim.booking.lottery import Lottery
+    from sim.booking.online import Online
     from sim.booking.race import Race
     from sim.booking.waitlist import Waitlist
 
     spec = ctx.scenario.channels[name]
-    kinds: dict[str, type] = {"desk": Desk, "race": Race, "waitlist": Waitlist, "lottery": Lottery}
+    kinds: dict[str, type] = {"desk": Desk, "race": Race, "waitlist": Waitlist,
+                              "lottery": Lottery, "online": Online}
     return kinds[spec.kind](ctx, name, index, spec)  # type: ignore[no-any-return]

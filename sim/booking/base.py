@@ -41,8 +41,6 @@ def no_show_probability(lead_days: float, base: float, odds_ratio_per_30_days: f
 class SlotChannel:
     """Base of the race, waitlist and lottery policies."""
 
-    releases_on_schedule = True  # the waitlist's register sees every slot from the start
-
     def __init__(self, ctx: Context, name: str, index: int, spec: SlotChannelBase):
         self.ctx, self.name, self.index, self.spec = ctx, name, index, spec
         names = list(ctx.scenario.procedures)
@@ -83,7 +81,7 @@ class SlotChannel:
 
     def _release_times(self, ctx: Context, spec: SlotChannelBase, time: np.ndarray) -> np.ndarray:
         schedule = getattr(spec, "release", None)
-        if not self.releases_on_schedule or schedule is None:
+        if schedule is None:  # a waitlist's register sees every slot from the start
             return np.zeros(time.size)
         start_weekday = int((ctx.calendar.dates[0].astype(int) + 3) % 7)
         return release_times(schedule, time, start_weekday, ctx.streams[f"release.{self.name}"])

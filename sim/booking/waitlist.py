@@ -1,20 +1,27 @@
-"""Waitlist: every request is registered once and given the earliest free date.
+"""Waitlist: every request is registered once and given a date, without reconnecting.
 
 This is what the parliamentary question of 2021 asked for: "enregistrer chaque demande pour
-donner une date, même lointaine, comme sur les plateformes de rendez-vous médical". An
-applicant who asks is given, at once, the earliest free slot of their procedure at least
-``min_lead_days`` ahead, however far: the register sees the whole appointment calendar (no
-booking horizon, no release schedule). Nobody has to reconnect, so each booking costs
-exactly one request. A slot nobody can take in time is lost.
+donner une date, même lointaine, comme sur les plateformes de rendez-vous médical". Nobody
+has to reconnect, so each booking costs exactly one request.
 
-Requests that find no free slot before the horizon stay registered, first come first
-served; a slot freed by a cancellation goes to the oldest of them (those whose patience
-ran out meanwhile have left). People holding a date keep it: patience does not apply to them.
+Two variants:
+
+* without a release schedule (the default), the register sees the whole appointment
+  calendar: a request gets at once the earliest free slot of its procedure at least
+  ``min_lead_days`` ahead, however far;
+* with a release schedule, slots open on it and go to the registered requests in ``order``:
+  the oldest first (``fifo``) or the one whose deadline comes first
+  (``earliest_deadline_first``: protection orders and expiring titles before the others,
+  then the oldest). A request that finds a free slot when it registers takes it.
+
+A slot nobody can take in time is lost. Requests still without a date at the horizon stay
+registered (censored); a registered person whose patience runs out before getting a date
+leaves; people holding a date keep it.
 """
 
 from __future__ import annotations
 
-from collections import deque
+import heapq
 
 import numpy as np
 
@@ -24,31 +31,33 @@ from sim.channels import WaitlistChannel
 
 
 class Waitlist(SlotChannel):
-    """Earliest-free-slot assignment over a per-procedure appointment calendar."""
-
-    releases_on_schedule = False
+    """A register of requests served in order as slots are available."""
 
     def __init__(self, ctx: Context, name: str, index: int, spec: WaitlistChannel):
         super().__init__(ctx, name, index, spec)
-        self.register: dict[int, deque[int]] = {p: deque() for p in self.served_codes}
+        self.register: dict[int, list[tuple[float, int]]] = {p: [] for p in self.served_codes}
+        pop = ctx.population
+        by_deadline = spec.order == "earliest_deadline_first"
+        self._priority = pop.deadline.tolist() if by_deadline else [0.0] * pop.size
+        self._proc = pop.procedure.tolist()
 
     def admit(self, i: int) -> None:
         self.bots.admit(i)
-        p = int(self.ctx.population.procedure[i])
+        p = self._proc[i]
         if not self.register[p] and self.book.has_free(p, self.ctx.env.now):
             self.book_slot(i, p)
-        else:
-            self.register[p].append(i)
+        else:  # ties (FIFO: all) go to the oldest request: indices follow arrival order
+            heapq.heappush(self.register[p], (self._priority[i], i))
 
     def on_release(self, procedures: set[int]) -> None:
         now, pop, rec = self.ctx.env.now, self.ctx.population, self.ctx.records
         for p in procedures:
             queue = self.register.get(p)
             while queue and self.book.has_free(p, now):
-                i = queue.popleft()
-                gave_up = pop.arrival[i] + pop.patience[i]
+                _, i = heapq.heappop(queue)
                 if not np.isnan(rec.booked_at[i]):
                     continue  # bought a slot meanwhile
+                gave_up = pop.arrival[i] + pop.patience[i]
                 if gave_up < now:
                     rec.abandon(i, gave_up)
                 else:
@@ -59,7 +68,7 @@ class Waitlist(SlotChannel):
     def close(self) -> None:
         end, pop, rec = self.ctx.horizon, self.ctx.population, self.ctx.records
         for queue in self.register.values():
-            for i in queue:
+            for _, i in queue:
                 gave_up = pop.arrival[i] + pop.patience[i]
                 if gave_up < end and np.isnan(rec.booked_at[i]):
                     rec.abandon(i, gave_up)
