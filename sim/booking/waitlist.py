@@ -14,6 +14,11 @@ Two variants:
   (``earliest_deadline_first``: protection orders and expiring titles before the others,
   then the oldest). A request that finds a free slot when it registers takes it.
 
+Slots are cut per procedure, so the order ranks requests of the same procedure. In an
+overloaded office, earliest-deadline-first serves the already late first: it cuts the
+total time people spend past their deadline (undocumented person-days) but can raise the
+number of deadlines missed (the "domino effect"; ``tests/test_deadlines.py`` shows both).
+
 A slot nobody can take in time is lost. Requests still without a date at the horizon stay
 registered (censored); a registered person whose patience runs out before getting a date
 leaves; people holding a date keep it.
