@@ -23,7 +23,7 @@ from sim.demand import Population, generate
 from sim.records import Records
 from sim.scenario import Scenario
 from sim.slots import SlotBook
-from sim.staff import counter_minutes
+from sim.staff import counter_minutes, later_visit_minutes
 from sim.streams import Streams
 
 
@@ -85,8 +85,8 @@ def simulate_population(
     slot_calendar = build_calendar(scenario.calendar, scenario.horizon, _beyond(scenario))
     ctx = Context(
         env, scenario, calendar, population, records, streams,
-        counter_minutes(scenario.staff, calendar), horizon,
-        slot_calendar, counter_minutes(scenario.staff, slot_calendar),
+        booking_minutes(scenario, calendar), horizon,
+        slot_calendar, booking_minutes(scenario, slot_calendar),
     )
     names = list(scenario.channels)
     channels: list[Channel] = [build(ctx, name, k) for k, name in enumerate(names)]
@@ -108,6 +108,12 @@ def simulate_population(
         {ch.name: ch.book for ch in channels if hasattr(ch, "book")},
         next(env._eid),  # SimPy's event counter: number of events scheduled in this run
     )
+
+
+def booking_minutes(scenario: Scenario, calendar: Calendar) -> np.ndarray:
+    """Counter minutes left to the booking channels once later visits are served."""
+    left = counter_minutes(scenario.staff, calendar) - later_visit_minutes(scenario, calendar)
+    return np.maximum(left, 0.0)
 
 
 def _beyond(scenario: Scenario) -> int:

@@ -15,8 +15,9 @@ Sources of defaults
 * ``back_office_hours_per_file = 2.5``: *estimate* below the 3.4 gross hours per document
   derived from 2,000 séjour ETP x 1,607 h / 950,000 documents (2021), which include reception.
 * ``fabrication_days = 21``: title production after the decision (Rhône, 2025).
-* ``visits_per_title = 3.7`` before ANEF, 1 after: "de trois à quatre en moyenne" ramené "à un
-  seul rendez-vous" (AN question écrite n°36475, answer of 16 Nov. 2021).
+* ``visits_per_title``: 3.7 before ANEF, 1 after: "de trois à quatre en moyenne" ramené "à un
+  seul rendez-vous" (AN question écrite n°36475, answer of 16 Nov. 2021). The default, 1,
+  models the deposit only; calibrated scenarios set 3.7.
 """
 
 from __future__ import annotations
@@ -102,7 +103,12 @@ class Casework(Base):
         21.0, ge=0, le=365, description="Days to produce the title after the decision."
     )
     visits_per_title: float = Field(
-        3.7, ge=1, le=10, description="Counter visits per title (deposit, pickup, ...)."
+        1.0,
+        ge=1,
+        le=10,
+        description="Counter visits per title, the deposit included. The later visits "
+        "(pickup, complements) take counter time off the booking channels. 1 (default): "
+        "only the deposit is modelled; 3.7 matches the ministry's 'three to four' before ANEF.",
     )
     pickup_wait_days: float = Field(
         14.0, ge=0, le=365,

@@ -23,7 +23,8 @@ from typing import Literal
 import numpy as np
 
 from sim.calendar import Calendar
-from sim.scenario import Staff
+from sim.demand import daily_rate
+from sim.scenario import Scenario, Staff
 
 
 def etp_series(
@@ -73,3 +74,22 @@ def staff_cost_eur(staff: Staff, calendar: Calendar, first_day: float = 0.0) -> 
     keep = np.arange(calendar.n_days) >= np.floor(first_day)
     etp = etp_series(staff, calendar, "front") + etp_series(staff, calendar, "back")
     return float(etp[keep].sum() * staff.cost_per_etp_year_eur / 365.0)
+
+
+def later_visit_minutes(scenario: Scenario, calendar: Calendar) -> np.ndarray:
+    """Counter minutes taken each open day by visits after the deposit (pickup...).
+
+    Each title needs ``visits_per_title`` visits (fewer once the procedure moves to ANEF);
+    the visits after the first are served on counter time set aside from the booking
+    channels, in proportion to the expected demand of the day (a steady-state
+    approximation: later visits lag the deposit by weeks, demand changes slowly).
+    """
+    minutes = np.zeros(calendar.n_days)
+    for proc in scenario.procedures.values():
+        visits = np.full(calendar.n_days, proc.casework.visits_per_title)
+        if proc.anef is not None:
+            visits[calendar.dates >= np.datetime64(proc.anef.from_date, "D")] = (
+                proc.anef.visits_per_title)
+        minutes += daily_rate(proc, calendar) * (visits - 1.0) * proc.counter_minutes_per_visit
+    per_open_day = minutes * 365.0 / calendar.working_days_in_year
+    return np.where(calendar.is_open, per_open_day, 0.0)

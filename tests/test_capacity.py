@@ -1,0 +1,51 @@
+"""Counter capacity: staff time series, later visits, ANEF."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import scenario
+
+from sim.calendar import build_calendar
+from sim.model import booking_minutes
+from sim.staff import counter_minutes, etp_series, later_visit_minutes, staff_cost_eur
+
+
+def test_counter_minutes_follow_the_staff_formula() -> None:
+    spec = scenario()
+    cal = build_calendar(spec.calendar, spec.horizon)
+    st = spec.staff
+    expected = (st.front_office_etp * (1 - st.absence_rate) * st.hours_per_etp_year
+                * st.productive_share * 60 / cal.working_days_in_year)
+    minutes = counter_minutes(st, cal)
+    np.testing.assert_allclose(minutes[cal.is_open], expected[cal.is_open])
+    assert (minutes[~cal.is_open] == 0).all()
+
+
+def test_seasonal_staff_and_cost() -> None:
+    spec = scenario(staff={"seasonal": [{"start": "2021-04-01", "end": "2021-05-01",
+                                         "etp": 3, "office": "front"}]})
+    cal = build_calendar(spec.calendar, spec.horizon)
+    etp = etp_series(spec.staff, cal, "front")
+    assert etp.max() == 9 and etp.min() == 6
+    cost = staff_cost_eur(spec.staff, cal)
+    assert cost == pytest.approx((6 * 90 + 3 * 30) * 45000 / 365)
+
+
+def test_later_visits_take_counter_time_until_anef() -> None:
+    """3.7 visits per title take 2.7 visits' worth of counter time off the booking
+    channels; from the ANEF date (1 visit) they give it back."""
+    spec = scenario(procedures={"renewal": {
+        "casework": {"visits_per_title": 3.7},
+        "anef": {"from_date": "2021-04-15", "visits_per_title": 1}}})
+    cal = build_calendar(spec.calendar, spec.horizon)
+    later = later_visit_minutes(spec, cal)
+    open_days = cal.is_open
+    before = open_days & (cal.dates < np.datetime64("2021-04-15"))
+    after = open_days & (cal.dates >= np.datetime64("2021-04-15"))
+    expected = 5000 / 365 * 2.7 * 20 * 365 / cal.working_days_in_year
+    np.testing.assert_allclose(later[before], expected[before])
+    assert (later[after] == 0).all()
+    booking = booking_minutes(spec, cal)
+    np.testing.assert_allclose(booking[after], counter_minutes(spec.staff, cal)[after])
+    assert (booking[before] < counter_minutes(spec.staff, cal)[before]).all()
