@@ -31,16 +31,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from sim.frozen import Frozen
 
 Audience = Literal["all", "digital", "non_digital"]
 
 
-class Base(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class ChannelBase(Base):
+class ChannelBase(Frozen):
     """What every channel shares: who uses it and how much counter time it gets."""
 
     audience: Audience = Field(
@@ -88,7 +86,7 @@ class DeskChannel(ChannelBase):
     )
 
 
-class ReleaseSchedule(Base):
+class ReleaseSchedule(Frozen):
     """When slots become bookable."""
 
     kind: Literal["daily", "weekly", "random", "continuous"] = Field(
@@ -114,7 +112,7 @@ class ReleaseSchedule(Base):
         return self
 
 
-class NoShow(Base):
+class NoShow(Frozen):
     """Probability that a booked applicant does not come, growing with lead time."""
 
     base_probability: float = Field(

@@ -22,21 +22,19 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from sim.frozen import Frozen
 
 
-class Base(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Price(Base):
+class Price(Frozen):
     """Price a reseller asks for one slot (lognormal)."""
 
     mean_eur: float = Field(120.0, ge=0, le=10000, description="Mean price (EUR).")
     cv: float = Field(0.4, ge=0, le=5, description="Coefficient of variation of the price.")
 
 
-class BotOperator(Base):
+class BotOperator(Frozen):
     """An intermediary running booking bots."""
 
     mode: Literal["speculative", "for_hire"] = Field(
@@ -70,7 +68,7 @@ class BotOperator(Base):
     )
 
 
-class ResaleDemand(Base):
+class ResaleDemand(Frozen):
     """Applicants who turn to resellers."""
 
     pay_share: float = Field(
@@ -84,7 +82,7 @@ class ResaleDemand(Base):
     )
 
 
-class Countermeasures(Base):
+class Countermeasures(Frozen):
     """Measures against bots, each a switch with its documented effect."""
 
     captcha: bool = Field(

@@ -12,15 +12,15 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from sim.frozen import Frozen
 
 KINDS = ("exponential", "deterministic", "lognormal", "gamma", "uniform")
 
 
-class DistributionSpec(BaseModel):
+class DistributionSpec(Frozen):
     """A positive random duration given by its mean and coefficient of variation."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     kind: Literal["exponential", "deterministic", "lognormal", "gamma", "uniform"] = Field(
         "exponential",

@@ -25,24 +25,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from sim.distributions import DistributionSpec
+from sim.frozen import Frozen
 
 DAYS_PER_MONTH = 365.25 / 12
 
 
-class Base(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Deadline(Base):
+class Deadline(Frozen):
     """A generic deadline: it falls some time after the need appears."""
 
     after_days: DistributionSpec = Field(description="Days from the need to the deadline.")
 
 
-class Renewal(Base):
+class Renewal(Frozen):
     """The current title expires some time after the need to renew appears."""
 
     expiry_after_days: DistributionSpec = Field(
@@ -51,14 +48,14 @@ class Renewal(Base):
     )
 
 
-class ValidityPeriod(Base):
+class ValidityPeriod(Frozen):
     """Validity of protection orders issued from a date on."""
 
     issued_from: dt.date = Field(description="First issue date this validity applies to.")
     months: float = Field(gt=0, le=120, description="Validity of the order (months).")
 
 
-class ProtectionOrder(Base):
+class ProtectionOrder(Frozen):
     """Victims of domestic violence holding a protection order are entitled to a title."""
 
     judge_delay_days: DistributionSpec | None = Field(
@@ -83,7 +80,7 @@ class ProtectionOrder(Base):
         return tuple(sorted(v, key=lambda p: p.issued_from))
 
 
-class Anef(Base):
+class Anef(Frozen):
     """Dematerialisation (ANEF) of this procedure from a date."""
 
     from_date: dt.date = Field(description="Date the procedure moves to ANEF.")
@@ -92,7 +89,7 @@ class Anef(Base):
     )
 
 
-class Casework(Base):
+class Casework(Frozen):
     """What happens after the deposit appointment."""
 
     back_office_hours_per_file: float = Field(
@@ -116,14 +113,14 @@ class Casework(Base):
     )
 
 
-class DemandStep(Base):
+class DemandStep(Frozen):
     """A lasting change of demand from a date (e.g. multi-year titles: fewer renewals)."""
 
     from_date: dt.date = Field(description="Date the change takes effect.")
     factor: float = Field(ge=0, le=100, description="Multiplier of the arrival rate.")
 
 
-class Procedure(Base):
+class Procedure(Frozen):
     """One démarche: its demand and the counter time it needs."""
 
     label: str = Field("", description="Human-readable (French) name.")

@@ -27,7 +27,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from sim.channels import (
     Channel,
@@ -41,6 +41,7 @@ from sim.channels import (
 )
 from sim.countermeasures import BotOperator, Countermeasures, ResaleDemand
 from sim.distributions import DistributionSpec
+from sim.frozen import Frozen
 from sim.procedures import Procedure
 
 __all__ = [  # the schema's public names; channel and bot models live in their modules
@@ -51,13 +52,7 @@ __all__ = [  # the schema's public names; channel and bot models live in their m
 ]
 
 
-class Base(BaseModel):
-    """Frozen, strict base: unknown fields are errors, instances never change."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Horizon(Base):
+class Horizon(Frozen):
     """The simulated period."""
 
     start: dt.date = Field(dt.date(2021, 1, 1), description="First simulated day (day 0).")
@@ -78,7 +73,7 @@ class Horizon(Base):
         return self
 
 
-class CalendarSpec(Base):
+class CalendarSpec(Frozen):
     """Working days and opening hours of the foreigners' service."""
 
     continuous: bool = Field(
@@ -120,7 +115,7 @@ class CalendarSpec(Base):
         return self
 
 
-class SeekerClass(Base):
+class SeekerClass(Frozen):
     """A kind of online seeker: how often they check the booking site, and when."""
 
     share: float = Field(ge=0, le=1, description="Share of online seekers in this class.")
@@ -139,7 +134,7 @@ DEFAULT_SEEKERS = (
 )
 
 
-class Behaviour(Base):
+class Behaviour(Frozen):
     """How applicants behave while they look for an appointment."""
 
     digital_access_share: float = Field(
@@ -171,7 +166,7 @@ class Behaviour(Base):
         return v
 
 
-class Reinforcement(Base):
+class Reinforcement(Frozen):
     """A dated staff increment (permanent), reaching full strength after a ramp-up."""
 
     start: dt.date = Field(description="Date the new staff arrive.")
@@ -182,7 +177,7 @@ class Reinforcement(Base):
     office: Literal["front", "back"] = Field("front", description="Front or back office.")
 
 
-class SeasonalStaff(Base):
+class SeasonalStaff(Frozen):
     """Contract staff (vacataires) present between two dates."""
 
     start: dt.date = Field(description="First day present.")
@@ -197,7 +192,7 @@ class SeasonalStaff(Base):
         return self
 
 
-class Staff(Base):
+class Staff(Frozen):
     """Front-office (counters) and back-office (instruction) staff as time series."""
 
     front_office_etp: float = Field(ge=0, le=10000, description="Baseline counter ETP.")
@@ -221,7 +216,7 @@ class Staff(Base):
     seasonal: tuple[SeasonalStaff, ...] = Field((), description="Contract staff periods.")
 
 
-class Scenario(Base):
+class Scenario(Frozen):
     """A complete, validated description of one prefecture's foreigners' service."""
 
     name: str = Field("scenario", description="Short name used in outputs.")
