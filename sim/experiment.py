@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from sim import metrics
+from sim import casework, metrics
 from sim.model import simulate
 from sim.scenario import Scenario
 
@@ -41,9 +41,11 @@ class Results(NamedTuple):
 def run(scenario: Scenario, seed: int, replication: int = 0) -> RunResult:
     """Simulate one replication and build its tables."""
     out = simulate(scenario, seed, replication)
-    applicants = metrics.applicants_table(out)
+    cw = casework.after_deposit(out)  # once, shared by the three tables
+    applicants = metrics.applicants_table(out, cw)
     return RunResult(
-        applicants, metrics.daily_table(out), metrics.kpi_table(out, applicants), out.n_events
+        applicants, metrics.daily_table(out, cw), metrics.kpi_table(out, applicants, cw),
+        out.n_events,
     )
 
 

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim import deadlines
+from sim import casework, deadlines
 from sim.bots import blocked_rate
 from sim.model import SimOutput
 from sim.records import ABANDONED, CANCELLED, NO_SHOW, OUTCOMES, SERVED, WAITING
@@ -61,6 +61,7 @@ KPI_NAMES = (
     "deadlines_missed",
     "deadline_missed_share",
     "staff_cost_eur",
+    *casework.KPIS,
 )
 # Waits by segment: ``wait_days_mean.channel.<name>``, ``wait_days_p90.access.non_digital``...
 SEGMENT_KPIS = ("wait_days_mean", "wait_days_p50", "wait_days_p90")
@@ -91,9 +92,12 @@ def km_quantile(wait: np.ndarray, observed: np.ndarray, q: float) -> float:
     return float(sf.quantiles[reached[0]]) if reached.size else float("nan")
 
 
-def applicants_table(out: SimOutput) -> pd.DataFrame:
-    """One row per applicant, censored ones included."""
+def applicants_table(
+    out: SimOutput, cw: casework.CaseworkOutcome | None = None
+) -> pd.DataFrame:
+    """One row per applicant, censored ones included; ``cw`` is computed if not given."""
     pop, rec = out.population, out.records
+    cw = casework.after_deposit(out) if cw is None else cw
     horizon = float(out.scenario.horizon.days)
     dated = (rec.outcome == SERVED) | (rec.outcome == NO_SHOW)
     left = (rec.outcome == ABANDONED) | (rec.outcome == CANCELLED)
@@ -123,6 +127,9 @@ def applicants_table(out: SimOutput) -> pd.DataFrame:
             # positive: deposited with that many days to spare; negative: too late
             "deadline_margin_days": np.where(rec.outcome == SERVED,
                                              pop.deadline - rec.appointment_at, np.nan),
+            "decision_at": cw.decision_at,
+            "title_at": cw.title_at,
+            "time_to_title_days": cw.title_at - pop.arrival,
             "after_warmup": pop.arrival >= out.scenario.horizon.warmup_days,
         }
     )
@@ -137,9 +144,10 @@ def _per_day(day: np.ndarray, code: np.ndarray, n_codes: int, n_days: int,
     return np.bincount(flat, w, minlength=n_codes * n_days).reshape(n_codes, n_days)
 
 
-def daily_table(out: SimOutput) -> pd.DataFrame:
-    """One row per day and procedure, plus ``all``."""
+def daily_table(out: SimOutput, cw: casework.CaseworkOutcome | None = None) -> pd.DataFrame:
+    """One row per day and procedure, plus ``all``; ``cw`` is computed if not given."""
     pop, rec, cal = out.population, out.records, out.calendar
+    cw = casework.after_deposit(out) if cw is None else cw
     n_days, n_codes = cal.n_days, len(pop.procedures)
     def when(outcome: int, times: np.ndarray) -> np.ndarray:
         return _per_day(np.where(rec.outcome == outcome, times, np.nan), pop.procedure,
@@ -153,12 +161,16 @@ def daily_table(out: SimOutput) -> pd.DataFrame:
     # the backlog: people whose need appeared and who have neither had an appointment date
     # come (served or missed) nor left (gave up or cancelled)
     backlog = np.cumsum(arrivals - served - abandoned - missed - cancelled, axis=1)
+    # files deposited (served) and not yet decided by the back office
+    decided = _per_day(cw.decision_at, pop.procedure, n_codes, n_days)
+    instruction_backlog = np.cumsum(served - decided, axis=1)
     used = out.used_minutes.sum(axis=0)
     offered = out.capacity_minutes.sum(axis=0)
     frames = []
     labels = [*pop.procedures, "all"]
     stack = [np.vstack([m, m.sum(axis=0)])
-             for m in (arrivals, served, abandoned, backlog, missed, cancelled)]
+             for m in (arrivals, served, abandoned, backlog, missed, cancelled,
+                       instruction_backlog)]
     for k, label in enumerate(labels):
         is_all = label == "all"
         frames.append(
@@ -175,6 +187,9 @@ def daily_table(out: SimOutput) -> pd.DataFrame:
                     "backlog_end": stack[3][k].astype(np.int64),
                     "counter_minutes_offered": offered if is_all else np.nan,
                     "counter_minutes_used": used if is_all else np.nan,
+                    "instruction_backlog": stack[6][k].astype(np.int64),
+                    "back_office_hours_offered": cw.hours_offered if is_all else np.nan,
+                    "back_office_hours_used": cw.hours_used if is_all else np.nan,
                 }
             )
         )
@@ -255,8 +270,10 @@ def _deadline_kpis(group: pd.DataFrame, horizon: float) -> dict[str, float]:
     }
 
 
-def kpi_table(out: SimOutput, applicants: pd.DataFrame) -> pd.DataFrame:
+def kpi_table(out: SimOutput, applicants: pd.DataFrame,
+              cw: casework.CaseworkOutcome | None = None) -> pd.DataFrame:
     """One row per (kpi, procedure) for this replication, plus waits by segment."""
+    cw = casework.after_deposit(out) if cw is None else cw
     window = applicants[applicants["after_warmup"]]
     rows = []
     for proc in [*out.population.procedures, "all"]:
@@ -280,6 +297,8 @@ def kpi_table(out: SimOutput, applicants: pd.DataFrame) -> pd.DataFrame:
         ("staff_cost_eur", "all",
          staff_cost_eur(out.scenario.staff, out.calendar, out.scenario.horizon.warmup_days)),
     ]
+    in_window = out.population.arrival >= out.scenario.horizon.warmup_days
+    rows += [(k, p, v) for (k, p), v in casework.kpis(out, cw, in_window).items()]
     table = pd.DataFrame(rows, columns=["kpi", "procedure", "value"])
     table.insert(0, "replication", out.replication)
     table.insert(0, "seed", out.seed)
