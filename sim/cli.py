@@ -73,6 +73,8 @@ def run(
     ),
     overrides: Overrides = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No KPI table.")] = False,
+    by_procedure: Annotated[bool, typer.Option(
+        "--by-procedure", help="Print every procedure's KPIs, not only the totals.")] = False,
 ) -> None:
     """Simulate SCENARIO and write KPIs, replications, applicants and daily tables."""
     spec = _load(scenario, overrides)
@@ -94,8 +96,10 @@ def run(
     except OSError as exc:
         _fail([f"{out_dir}: cannot write results ({exc.strerror or exc})"])
     if not quiet:
-        out.print(kpi_rich_table(results.kpis, f"{spec.name}: {replications} replications, "
-                                               f"seed {seed}"))
+        shown = results.kpis if by_procedure else results.kpis[
+            results.kpis["procedure"] == "all"]
+        out.print(kpi_rich_table(shown, f"{spec.name}: {replications} replications, seed "
+                                        f"{seed} (all procedures; per procedure in kpis.csv)"))
     err.print(f"wrote {escape(str(out_dir))}/ (kpis.csv, replications.csv, applicants.parquet, "
               f"daily.parquet, scenario.yaml, manifest.json) in {elapsed:.1f} s")
 
