@@ -59,7 +59,8 @@ from sim.streams import stream
 
 if TYPE_CHECKING:
     from sim.demand import Population
-    from sim.model import SimOutput
+    from sim.intervals import km_quantile
+from sim.model import SimOutput
 
 KPIS = ("time_to_title_days_mean", "time_to_title_days_p90", "instruction_days_mean",
         "back_office_utilisation")
@@ -286,7 +287,6 @@ def kpis(out: SimOutput, outcome: CaseworkOutcome,
         ``{(kpi, procedure): value}`` for the kpis of :data:`KPIS` (utilisation: ``all`` only),
         ready for :func:`sim.metrics.kpi_table`'s ``(kpi, procedure, value)`` rows.
     """
-    from sim.metrics import km_quantile  # here: sim.metrics imports this module
 
     pop, rec = out.population, out.records
     horizon = float(out.scenario.horizon.days)

@@ -1,4 +1,4 @@
-"""From the event log to tidy tables: applicants, days, KPIs.
+"""From the event log to tidy tables: applicants, days, slots (KPIs: :mod:`sim.kpis`).
 
 Three grains, built once at the end of a replication, each row carrying the scenario name,
 the seed and the replication:
@@ -26,70 +26,19 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sim import casework, deadlines
-from sim.bots import blocked_rate
+from sim.intervals import km_quantile, summarise
+from sim.kpis import KPI_NAMES, SEGMENT_KPIS, kpi_table
 from sim.model import SimOutput
-from sim.records import ABANDONED, CANCELLED, NO_SHOW, OUTCOMES, SERVED, WAITING
-from sim.staff import staff_cost_eur
+from sim.records import ABANDONED, CANCELLED, NO_SHOW, OUTCOMES, SERVED
 
-KPI_NAMES = (
-    "arrivals",
-    "served",
-    "abandoned_share",
-    "still_waiting_end",
-    "wait_days_mean",
-    "wait_days_p50",
-    "wait_days_p90",
-    "attempts_per_booking",
-    "night_attempt_share",
-    "no_show_share",
-    "cancelled_share",
-    "front_office_utilisation",
-    "wasted_slot_share",
-    "bot_slot_share",
-    "paid_booking_share",
-    "reseller_revenue_eur",
-    "malicious_requests_per_day",
-    "blocked_requests_per_day",
-    "renewal_lapses",
-    "undocumented_person_days",
-    "protection_orders_expired",
-    "protection_order_expiry_share",
-    "protection_order_margin_days_p50",
-    "deadlines_missed",
-    "deadline_missed_share",
-    "staff_cost_eur",
-    *casework.KPIS,
-)
-# Waits by segment: ``wait_days_mean.channel.<name>``, ``wait_days_p90.access.non_digital``...
-SEGMENT_KPIS = ("wait_days_mean", "wait_days_p50", "wait_days_p90")
+__all__ = [  # the tables here; KPIs and interval statistics re-exported from their modules
+    "KPI_NAMES", "SEGMENT_KPIS", "SLOT_FATES", "applicants_table", "daily_table",
+    "km_quantile", "kpi_table", "slots_table", "summarise",
+]
+
 SLOT_FATES = ("unreleased", "free", "booked", "expired", "prebooked")
-
-
-def km_quantile(wait: np.ndarray, observed: np.ndarray, q: float) -> float:
-    """The ``q``-quantile of a Kaplan-Meier estimate; NaN if the curve never reaches it.
-
-    Three people were served after 1, 2 and 4 days; two were still waiting after 3 days and
-    one after 5. The estimate falls by 1/6 at day 1, then by 1/5 of what is left at day 2
-    (F = 1/3), and by half of what is left at day 4, when only two people remain at risk
-    (F = 2/3); it never reaches 0.9, since the last person is censored.
-
-    >>> w = np.array([1.0, 2.0, 3.0, 3.0, 4.0, 5.0])
-    >>> seen = np.array([True, True, False, False, True, False])
-    >>> km_quantile(w, seen, 0.5), km_quantile(w, seen, 0.9)
-    (4.0, nan)
-    """
-    if not observed.any():
-        return float("nan")
-    if observed.all():
-        return float(np.quantile(wait, q, method="inverted_cdf"))
-    data = stats.CensoredData(uncensored=wait[observed], right=wait[~observed])
-    sf = stats.ecdf(data).sf
-    cdf = 1.0 - sf.probabilities
-    reached = np.flatnonzero(cdf >= q - 1e-12)
-    return float(sf.quantiles[reached[0]]) if reached.size else float("nan")
 
 
 def applicants_table(
@@ -203,121 +152,6 @@ def daily_table(out: SimOutput, cw: casework.CaseworkOutcome | None = None) -> p
     return daily
 
 
-def _wait_kpis(group: pd.DataFrame) -> dict[str, float]:
-    outcome = group["outcome"].to_numpy()
-    wait = group["wait_days"].to_numpy()
-    dated = ~group["censored"].to_numpy()
-    n = len(group)
-    return {
-        "arrivals": float(n),
-        "served": float((outcome == OUTCOMES[SERVED]).sum()),
-        "abandoned_share": _share(outcome == OUTCOMES[ABANDONED], n),
-        "still_waiting_end": float((outcome == OUTCOMES[WAITING]).sum()),
-        "wait_days_mean": float(wait[dated].mean()) if dated.any() else np.nan,
-        "wait_days_p50": km_quantile(wait, dated, 0.5) if n else np.nan,
-        "wait_days_p90": km_quantile(wait, dated, 0.9) if n else np.nan,
-    }
-
-
-def _share(mask: np.ndarray, n: float) -> float:
-    return float(mask.sum() / n) if n else np.nan
-
-
-def _booking_kpis(group: pd.DataFrame) -> dict[str, float]:
-    """Effort to book and what became of bookings (dated channels only)."""
-    booked = group["booked_at"].notna().to_numpy()
-    outcome = group["outcome"].to_numpy()
-    attempts = group["attempts"].to_numpy()
-    came_due = booked & np.isin(outcome, [OUTCOMES[SERVED], OUTCOMES[NO_SHOW]])
-    total = attempts.sum()
-    paid = group["paid_eur"].to_numpy()
-    return {
-        "attempts_per_booking": float(attempts[booked].sum() / booked.sum())
-        if booked.any() else np.nan,
-        "paid_booking_share": _share(paid[booked] > 0, booked.sum()),
-        "reseller_revenue_eur": float(paid.sum()),
-        "night_attempt_share": float(group["night_attempts"].sum() / total) if total else np.nan,
-        "no_show_share": _share(outcome[came_due] == OUTCOMES[NO_SHOW], came_due.sum()),
-        "cancelled_share": _share(outcome == OUTCOMES[CANCELLED], len(group)),
-    }
-
-
-def _deadline_kpis(group: pd.DataFrame, horizon: float) -> dict[str, float]:
-    """Deadlines passed before the deposit (the first appointment that took place).
-
-    A deadline counts as passed when it falls before the deposit, or, without a deposit,
-    before the horizon; a later deadline of someone still without a deposit is unknown.
-    """
-    kind = group["deadline_kind"].to_numpy()
-    due = group["deadline_at"].to_numpy()
-    served = (group["outcome"] == OUTCOMES[SERVED]).to_numpy()
-    deposit = np.where(served, group["appointment_at"].to_numpy(), np.inf)
-    end = np.minimum(deposit, horizon)
-    passed = due < end
-    known = served | passed
-    undocumented = np.clip(end - due, 0.0, None)
-    renewal, order = kind == "renewal", kind == "protection_order"
-    generic = kind == "generic"
-    margin = group["deadline_margin_days"].to_numpy()[order & served]
-    return {
-        "renewal_lapses": float((renewal & passed).sum()),
-        "undocumented_person_days": float(undocumented[renewal].sum()),
-        "protection_orders_expired": float((order & passed).sum()),
-        "protection_order_expiry_share": _share(passed[order & known], (order & known).sum()),
-        "protection_order_margin_days_p50": float(np.median(margin)) if margin.size else np.nan,
-        "deadlines_missed": float((generic & passed).sum()),
-        "deadline_missed_share": _share(passed[generic & known], (generic & known).sum()),
-    }
-
-
-def kpi_table(out: SimOutput, applicants: pd.DataFrame,
-              cw: casework.CaseworkOutcome | None = None) -> pd.DataFrame:
-    """One row per (kpi, procedure) for this replication, plus waits by segment."""
-    cw = casework.after_deposit(out) if cw is None else cw
-    window = applicants[applicants["after_warmup"]]
-    rows = []
-    for proc in [*out.population.procedures, "all"]:
-        group = window if proc == "all" else window[window["procedure"] == proc]
-        rows += [(k, proc, v) for k, v in _wait_kpis(group).items()]
-        rows += [(k, proc, v) for k, v in _booking_kpis(group).items()]
-        rows += [(k, proc, v) for k, v in
-                 _deadline_kpis(group, float(out.scenario.horizon.days)).items()]
-    for name, group in _segments(window, out.channels):
-        waits = _wait_kpis(group)
-        rows += [(f"{k}.{name}", "all", waits[k]) for k in SEGMENT_KPIS]
-    rows += [
-        ("front_office_utilisation", "all", _utilisation(out)),
-        ("wasted_slot_share", "all", _wasted_share(out)),
-        ("bot_slot_share", "all", _bot_share(out)),
-        ("malicious_requests_per_day", "all", sum(
-            op.requests_per_day for op in out.scenario.bots.values())),
-        ("blocked_requests_per_day", "all", sum(
-            blocked_rate(op, out.scenario.countermeasures)
-            for op in out.scenario.bots.values())),
-        ("staff_cost_eur", "all",
-         staff_cost_eur(out.scenario.staff, out.calendar, out.scenario.horizon.warmup_days)),
-    ]
-    in_window = out.population.arrival >= out.scenario.horizon.warmup_days
-    rows += [(k, p, v) for (k, p), v in casework.kpis(out, cw, in_window).items()]
-    table = pd.DataFrame(rows, columns=["kpi", "procedure", "value"])
-    table.insert(0, "replication", out.replication)
-    table.insert(0, "seed", out.seed)
-    table.insert(0, "scenario", out.scenario.name)
-    return table
-
-
-def _segments(window: pd.DataFrame, channels: tuple[str, ...]):  # type: ignore[no-untyped-def]
-    """(name, rows) per channel and per digital access, for equity comparisons."""
-    for channel in channels:
-        yield f"channel.{channel}", window[window["channel"] == channel]
-    digital = window["digital"].to_numpy()
-    yield "access.digital", window[digital]
-    yield "access.non_digital", window[~digital]
-    paid = window["paid_eur"].to_numpy() > 0
-    yield "paid.yes", window[paid]
-    yield "paid.no", window[~paid]
-
-
 def slots_table(out: SimOutput) -> pd.DataFrame:
     """One row per slot of every dated channel: when it took place, opened, and its fate.
 
@@ -348,59 +182,3 @@ def slots_table(out: SimOutput) -> pd.DataFrame:
     return table
 
 
-def _bot_share(out: SimOutput) -> float:
-    """Share of bookings of slots dated after the warm-up that bots made (for themselves or
-    for a client); a slot booked, given up and booked again counts twice."""
-    start = out.scenario.horizon.warmup_days
-    total = by_bots = 0
-    for book in out.books.values():
-        slots = np.asarray(book.log_slot, dtype=np.int64)
-        dated = (book.time[slots] >= start) & (book.time[slots] < out.scenario.horizon.days)
-        bots = np.asarray(book.log_by_bot, dtype=bool)
-        total += int(dated.sum())
-        by_bots += int((bots & dated).sum())
-    return by_bots / total if total else np.nan
-
-
-def _wasted_share(out: SimOutput) -> float:
-    """Share of dated slots after the warm-up that nobody attended."""
-    start = np.floor(out.scenario.horizon.warmup_days)
-    total = wasted = 0
-    for book in out.books.values():
-        in_window = (book.time >= start) & (book.time < out.scenario.horizon.days)
-        attended = book.attended(out.records.outcome)
-        total += int(in_window.sum())
-        wasted += int((in_window & ~attended).sum())
-    return wasted / total if total else np.nan
-
-
-def _utilisation(out: SimOutput) -> float:
-    """Counter minutes used by first appointments over minutes offered, after warm-up."""
-    start = int(np.floor(out.scenario.horizon.warmup_days))
-    offered = out.capacity_minutes[:, start:].sum()
-    used = out.used_minutes[:, start:].sum()
-    return float(used / offered) if offered > 0 else np.nan
-
-
-def summarise(replications: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
-    """Mean and Student-t interval of each (kpi, procedure) over replications.
-
-    >>> reps = pd.DataFrame({"kpi": ["served"] * 3, "procedure": ["all"] * 3,
-    ...                      "value": [10.0, 12.0, 14.0]})
-    >>> summarise(reps).round(2).to_dict("records")
-    [{'kpi': 'served', 'procedure': 'all', 'mean': 12.0, 'ci_low': 7.03, 'ci_high': 16.97, 'n': 3}]
-    """
-    rows = []
-    for (kpi, proc), group in replications.groupby(["kpi", "procedure"], sort=False):
-        values = group["value"].to_numpy(dtype=float)
-        values = values[np.isfinite(values)]
-        n = values.size
-        mean = float(values.mean()) if n else np.nan
-        if n >= 2 and np.ptp(values) == 0:
-            half = 0.0
-        elif n >= 2:
-            half = stats.t.ppf((1 + confidence) / 2, n - 1) * values.std(ddof=1) / np.sqrt(n)
-        else:
-            half = np.nan
-        rows.append((kpi, proc, mean, mean - half, mean + half, n))
-    return pd.DataFrame(rows, columns=["kpi", "procedure", "mean", "ci_low", "ci_high", "n"])

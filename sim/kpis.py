@@ -1,0 +1,211 @@
+"""Key performance indicators of one replication, one row per KPI and procedure.
+
+Computed on applicants whose need appeared after the warm-up (``all`` for the total):
+
+* waits: ``arrivals``, ``served``, ``abandoned_share``, ``still_waiting_end``,
+  ``wait_days_mean`` (over people whose appointment date came), ``wait_days_p50`` and
+  ``wait_days_p90`` (Kaplan-Meier, people still waiting or who left are censored);
+* effort and bookings: ``attempts_per_booking``, ``night_attempt_share``, ``no_show_share``,
+  ``cancelled_share``, ``paid_booking_share``, ``reseller_revenue_eur``;
+* deadlines: ``renewal_lapses``, ``undocumented_person_days``, ``protection_orders_expired``,
+  ``protection_order_expiry_share``, ``protection_order_margin_days_p50``,
+  ``deadlines_missed``, ``deadline_missed_share``;
+* capacity and bots (``all`` only): ``front_office_utilisation``, ``wasted_slot_share``,
+  ``bot_slot_share``, ``malicious_requests_per_day``, ``blocked_requests_per_day``,
+  ``staff_cost_eur``; and the casework KPIs of :mod:`sim.casework`;
+* waits by segment (``all`` only): ``wait_days_mean.channel.<name>``,
+  ``wait_days_p90.access.non_digital``, ``wait_days_p50.paid.yes``...
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim import casework
+from sim.bots import blocked_rate
+from sim.intervals import km_quantile
+from sim.model import SimOutput
+from sim.records import ABANDONED, CANCELLED, NO_SHOW, OUTCOMES, SERVED, WAITING
+from sim.staff import staff_cost_eur
+
+KPI_NAMES = (
+    "arrivals",
+    "served",
+    "abandoned_share",
+    "still_waiting_end",
+    "wait_days_mean",
+    "wait_days_p50",
+    "wait_days_p90",
+    "attempts_per_booking",
+    "night_attempt_share",
+    "no_show_share",
+    "cancelled_share",
+    "front_office_utilisation",
+    "wasted_slot_share",
+    "bot_slot_share",
+    "paid_booking_share",
+    "reseller_revenue_eur",
+    "malicious_requests_per_day",
+    "blocked_requests_per_day",
+    "renewal_lapses",
+    "undocumented_person_days",
+    "protection_orders_expired",
+    "protection_order_expiry_share",
+    "protection_order_margin_days_p50",
+    "deadlines_missed",
+    "deadline_missed_share",
+    "staff_cost_eur",
+    *casework.KPIS,
+)
+# Waits by segment: ``wait_days_mean.channel.<name>``, ``wait_days_p90.access.non_digital``...
+SEGMENT_KPIS = ("wait_days_mean", "wait_days_p50", "wait_days_p90")
+def _wait_kpis(group: pd.DataFrame) -> dict[str, float]:
+    outcome = group["outcome"].to_numpy()
+    wait = group["wait_days"].to_numpy()
+    dated = ~group["censored"].to_numpy()
+    n = len(group)
+    return {
+        "arrivals": float(n),
+        "served": float((outcome == OUTCOMES[SERVED]).sum()),
+        "abandoned_share": _share(outcome == OUTCOMES[ABANDONED], n),
+        "still_waiting_end": float((outcome == OUTCOMES[WAITING]).sum()),
+        "wait_days_mean": float(wait[dated].mean()) if dated.any() else np.nan,
+        "wait_days_p50": km_quantile(wait, dated, 0.5) if n else np.nan,
+        "wait_days_p90": km_quantile(wait, dated, 0.9) if n else np.nan,
+    }
+
+
+def _share(mask: np.ndarray, n: float) -> float:
+    return float(mask.sum() / n) if n else np.nan
+
+
+def _booking_kpis(group: pd.DataFrame) -> dict[str, float]:
+    """Effort to book and what became of bookings (dated channels only)."""
+    booked = group["booked_at"].notna().to_numpy()
+    outcome = group["outcome"].to_numpy()
+    attempts = group["attempts"].to_numpy()
+    came_due = booked & np.isin(outcome, [OUTCOMES[SERVED], OUTCOMES[NO_SHOW]])
+    total = attempts.sum()
+    paid = group["paid_eur"].to_numpy()
+    return {
+        "attempts_per_booking": float(attempts[booked].sum() / booked.sum())
+        if booked.any() else np.nan,
+        "paid_booking_share": _share(paid[booked] > 0, booked.sum()),
+        "reseller_revenue_eur": float(paid.sum()),
+        "night_attempt_share": float(group["night_attempts"].sum() / total) if total else np.nan,
+        "no_show_share": _share(outcome[came_due] == OUTCOMES[NO_SHOW], came_due.sum()),
+        "cancelled_share": _share(outcome == OUTCOMES[CANCELLED], len(group)),
+    }
+
+
+def _deadline_kpis(group: pd.DataFrame, horizon: float) -> dict[str, float]:
+    """Deadlines passed before the deposit (the first appointment that took place).
+
+    A deadline counts as passed when it falls before the deposit, or, without a deposit,
+    before the horizon; a later deadline of someone still without a deposit is unknown.
+    """
+    kind = group["deadline_kind"].to_numpy()
+    due = group["deadline_at"].to_numpy()
+    served = (group["outcome"] == OUTCOMES[SERVED]).to_numpy()
+    deposit = np.where(served, group["appointment_at"].to_numpy(), np.inf)
+    end = np.minimum(deposit, horizon)
+    passed = due < end
+    known = served | passed
+    undocumented = np.clip(end - due, 0.0, None)
+    renewal, order = kind == "renewal", kind == "protection_order"
+    generic = kind == "generic"
+    margin = group["deadline_margin_days"].to_numpy()[order & served]
+    return {
+        "renewal_lapses": float((renewal & passed).sum()),
+        "undocumented_person_days": float(undocumented[renewal].sum()),
+        "protection_orders_expired": float((order & passed).sum()),
+        "protection_order_expiry_share": _share(passed[order & known], (order & known).sum()),
+        "protection_order_margin_days_p50": float(np.median(margin)) if margin.size else np.nan,
+        "deadlines_missed": float((generic & passed).sum()),
+        "deadline_missed_share": _share(passed[generic & known], (generic & known).sum()),
+    }
+
+
+def kpi_table(out: SimOutput, applicants: pd.DataFrame,
+              cw: casework.CaseworkOutcome | None = None) -> pd.DataFrame:
+    """One row per (kpi, procedure) for this replication, plus waits by segment."""
+    cw = casework.after_deposit(out) if cw is None else cw
+    window = applicants[applicants["after_warmup"]]
+    rows = []
+    for proc in [*out.population.procedures, "all"]:
+        group = window if proc == "all" else window[window["procedure"] == proc]
+        rows += [(k, proc, v) for k, v in _wait_kpis(group).items()]
+        rows += [(k, proc, v) for k, v in _booking_kpis(group).items()]
+        rows += [(k, proc, v) for k, v in
+                 _deadline_kpis(group, float(out.scenario.horizon.days)).items()]
+    for name, group in _segments(window, out.channels):
+        waits = _wait_kpis(group)
+        rows += [(f"{k}.{name}", "all", waits[k]) for k in SEGMENT_KPIS]
+    rows += [
+        ("front_office_utilisation", "all", _utilisation(out)),
+        ("wasted_slot_share", "all", _wasted_share(out)),
+        ("bot_slot_share", "all", _bot_share(out)),
+        ("malicious_requests_per_day", "all", sum(
+            op.requests_per_day for op in out.scenario.bots.values())),
+        ("blocked_requests_per_day", "all", sum(
+            blocked_rate(op, out.scenario.countermeasures)
+            for op in out.scenario.bots.values())),
+        ("staff_cost_eur", "all",
+         staff_cost_eur(out.scenario.staff, out.calendar, out.scenario.horizon.warmup_days)),
+    ]
+    in_window = out.population.arrival >= out.scenario.horizon.warmup_days
+    rows += [(k, p, v) for (k, p), v in casework.kpis(out, cw, in_window).items()]
+    table = pd.DataFrame(rows, columns=["kpi", "procedure", "value"])
+    table.insert(0, "replication", out.replication)
+    table.insert(0, "seed", out.seed)
+    table.insert(0, "scenario", out.scenario.name)
+    return table
+
+
+def _segments(window: pd.DataFrame, channels: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    """(name, rows) per channel and per digital access, for equity comparisons."""
+    for channel in channels:
+        yield f"channel.{channel}", window[window["channel"] == channel]
+    digital = window["digital"].to_numpy()
+    yield "access.digital", window[digital]
+    yield "access.non_digital", window[~digital]
+    paid = window["paid_eur"].to_numpy() > 0
+    yield "paid.yes", window[paid]
+    yield "paid.no", window[~paid]
+
+
+def _bot_share(out: SimOutput) -> float:
+    """Share of bookings of slots dated after the warm-up that bots made (for themselves or
+    for a client); a slot booked, given up and booked again counts twice."""
+    start = out.scenario.horizon.warmup_days
+    total = by_bots = 0
+    for book in out.books.values():
+        slots = np.asarray(book.log_slot, dtype=np.int64)
+        dated = (book.time[slots] >= start) & (book.time[slots] < out.scenario.horizon.days)
+        bots = np.asarray(book.log_by_bot, dtype=bool)
+        total += int(dated.sum())
+        by_bots += int((bots & dated).sum())
+    return by_bots / total if total else np.nan
+
+
+def _wasted_share(out: SimOutput) -> float:
+    """Share of dated slots after the warm-up that nobody attended."""
+    start = np.floor(out.scenario.horizon.warmup_days)
+    total = wasted = 0
+    for book in out.books.values():
+        in_window = (book.time >= start) & (book.time < out.scenario.horizon.days)
+        attended = book.attended(out.records.outcome)
+        total += int(in_window.sum())
+        wasted += int((in_window & ~attended).sum())
+    return wasted / total if total else np.nan
+
+
+def _utilisation(out: SimOutput) -> float:
+    """Counter minutes used by first appointments over minutes offered, after warm-up."""
+    start = int(np.floor(out.scenario.horizon.warmup_days))
+    offered = out.capacity_minutes[:, start:].sum()
+    used = out.used_minutes[:, start:].sum()
+    return float(used / offered) if offered > 0 else np.nan
+
+
