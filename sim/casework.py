@@ -52,6 +52,7 @@ import numpy as np
 
 from sim.calendar import Calendar
 from sim.distributions import sample
+from sim.intervals import km_quantile
 from sim.records import SERVED
 from sim.scenario import Scenario, Staff
 from sim.staff import etp_series
@@ -59,8 +60,7 @@ from sim.streams import stream
 
 if TYPE_CHECKING:
     from sim.demand import Population
-    from sim.intervals import km_quantile
-from sim.model import SimOutput
+    from sim.model import SimOutput
 
 KPIS = ("time_to_title_days_mean", "time_to_title_days_p90", "instruction_days_mean",
         "back_office_utilisation")
