@@ -31,8 +31,9 @@ from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
 from scipy.special import logsumexp
+
+from sim.intervals import t_halfwidth
 
 __all__ = [
     "ErlangA",
@@ -490,8 +491,5 @@ def t_interval(values: ArrayLike, confidence: float = 0.95) -> tuple[float, floa
     x = np.asarray(values, dtype=float).ravel()
     if x.size == 0:
         raise ValueError("need at least one value")
-    mean = float(x.mean())
-    if x.size == 1:
-        return mean, math.nan, math.nan
-    half = float(stats.t.ppf(0.5 + confidence / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size))
+    mean, half, _ = t_halfwidth(x, confidence)
     return mean, mean - half, mean + half
