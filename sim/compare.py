@@ -71,8 +71,9 @@ def t_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, flo
 
     Identical values give a half-width of exactly 0; fewer than two give NaN.
 
-    >>> t_interval(np.array([1.0, 2.0, 3.0]))[1].round(3)
-    np.float64(2.484)
+    >>> mean, half, n = t_interval(np.array([1.0, 2.0, 3.0]))
+    >>> mean, round(half, 3), n
+    (2.0, 2.484, 3)
     >>> t_interval(np.array([0.0, 0.0, np.nan]))
     (0.0, 0.0, 2)
     """

@@ -19,6 +19,8 @@ need it installed.
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import logging
 import multiprocessing
 import os
@@ -33,9 +35,9 @@ class ExecutorError(RuntimeError):
 
 
 class Outcome(NamedTuple):
-    """The result of task number ``index``, or the error it raised as ``Type: message``."""
+    """The result of task number ``task``, or the error it raised as ``Type: message``."""
 
-    index: int
+    task: int
     value: Any
     error: str | None
 
@@ -81,10 +83,12 @@ class SerialExecutor:
 
 
 class PoolExecutor:
-    """A local process pool; workers are forked from a clean server process.
+    """A local process pool, its workers forked up front (before any progress-bar thread).
 
-    At most ``2 * workers`` tasks are in flight, so an interrupted sweep leaves little work
-    behind and a huge grid does not fill memory with pending futures.
+    Forking, unlike spawning, needs no ``if __name__ == "__main__"`` guard in the caller's
+    script and starts workers in milliseconds. At most ``2 * workers`` tasks are in flight,
+    so an interrupted sweep leaves little work behind and a huge grid does not fill memory
+    with pending futures.
     """
 
     def __init__(self, workers: int | None = None):
@@ -93,11 +97,10 @@ class PoolExecutor:
         self._pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> PoolExecutor:
-        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else None
-        context = multiprocessing.get_context(method)
-        if method == "forkserver":
-            context.set_forkserver_preload(["sim.sweep", "sim.experiment"])
-        self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+        self._pool = ProcessPoolExecutor(self.workers,
+                                         mp_context=multiprocessing.get_context(method))
+        self._pool.submit(int).result()  # with fork, this starts every worker now
         return self
 
     def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
@@ -158,26 +161,29 @@ class DaskExecutor:
             if self.address is None:
                 self._cluster = LocalCluster(
                     n_workers=self.workers, threads_per_worker=1, processes=True,
-                    dashboard_address=None, silence_logs=logging.ERROR,
+                    dashboard_address=":0", silence_logs=logging.ERROR,
                 )
                 self._client = Client(self._cluster, timeout=self.timeout)
             else:
                 self._client = Client(self.address, timeout=self.timeout)
                 self.workers = max(1, len(self._client.scheduler_info()["workers"]))
-        except (OSError, TimeoutError, ValueError) as exc:
+        except (OSError, TimeoutError, ValueError, RuntimeError) as exc:
             self.__exit__(None)
             where = self.address or "a local cluster"
             raise ExecutorError(f"cannot reach the Dask scheduler at {where}: "
                                 f"{_error(exc)}") from None
+        try:  # import prefsim on every worker now: start-up cost, and a check they have it
+            self._client.run(importlib.import_module, "sim.sweep")
+        except Exception as exc:  # noqa: BLE001 - any worker-side failure, one line
+            self.__exit__(None)
+            raise ExecutorError(f"Dask workers cannot import prefsim: {_error(exc)}") from None
         return self
 
     def __exit__(self, *exc: object) -> None:
         for thing in (self._client, self._cluster):
             if thing is not None:
-                try:
+                with contextlib.suppress(Exception):  # closing is best effort
                     thing.close()
-                except Exception:  # noqa: BLE001, S110 - closing is best effort
-                    pass
         self._client = self._cluster = None
 
     def imap(self, fn: Callable[..., Any], tasks: Sequence[tuple[Any, ...]]

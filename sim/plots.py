@@ -121,14 +121,16 @@ def backlog_by_month(daily: pd.DataFrame, procedure: str = "all",
 
 
 def kpi_comparison(summary: pd.DataFrame, kpis: Sequence[str], procedure: str = "all",
-                   title: str = "KPIs by scenario") -> Figure:
+                   title: str = "KPIs by scenario", first_colour: int = 0) -> Figure:
     """One panel per KPI: the mean of each scenario with its confidence interval.
 
     ``summary`` has columns scenario, kpi, procedure, mean, ci_low, ci_high
-    (:func:`sim.metrics.summarise` per scenario). KPIs absent from ``summary`` are left out.
+    (:func:`sim.metrics.summarise` per scenario). KPIs absent from ``summary``, or NaN for
+    every scenario, are left out.
+    Scenario ``k`` is drawn in colour ``C{first_colour + k}``, as in the line figures.
     """
     rows = summary[summary["procedure"].astype(str) == procedure]
-    present = [k for k in kpis if (rows["kpi"] == k).any()]
+    present = [k for k in kpis if np.isfinite(rows.loc[rows["kpi"] == k, "mean"]).any()]
     if not present:
         fig, ax = _figure(title)
         return _empty(fig, ax, "none of these KPIs was produced: " + ", ".join(kpis))
@@ -140,7 +142,8 @@ def kpi_comparison(summary: pd.DataFrame, kpis: Sequence[str], procedure: str = 
     for ax, kpi in zip(axes, present, strict=False):
         part = rows[rows["kpi"] == kpi]
         _interval_bars(ax, part["scenario"].astype(str).tolist(), part["mean"].to_numpy(float),
-                       part["ci_low"].to_numpy(float), part["ci_high"].to_numpy(float))
+                       part["ci_low"].to_numpy(float), part["ci_high"].to_numpy(float),
+                       first_colour)
         ax.set_title(kpi, fontsize=9)
     for ax in axes[len(present):]:
         ax.set_visible(False)
@@ -155,7 +158,7 @@ def differences(diffs: pd.DataFrame, kpis: Sequence[str], procedure: str = "all"
     (:func:`sim.compare.paired_differences`). An interval that misses 0 is a real effect.
     """
     return kpi_comparison(
-        diffs.rename(columns={"difference": "mean"}), kpis, procedure, title
+        diffs.rename(columns={"difference": "mean"}), kpis, procedure, title, first_colour=1
     )
 
 
@@ -221,11 +224,13 @@ def _by_scenario(rows: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
 
 
 def _interval_bars(ax: Axes, names: list[str], mean: np.ndarray, low: np.ndarray,
-                   high: np.ndarray) -> None:
+                   high: np.ndarray, first_colour: int = 0) -> None:
     pos = np.arange(len(names))
     err = np.vstack([np.nan_to_num(mean - low), np.nan_to_num(high - mean)])
-    colours = [f"C{k % 10}" for k in range(len(names))]
-    ax.bar(pos, np.nan_to_num(mean), color=colours, alpha=0.75)
+    colours = [f"C{(first_colour + k) % 10}" for k in range(len(names))]
+    bars = ax.bar(pos, np.nan_to_num(mean), color=colours, alpha=0.75)
+    ax.bar_label(bars, [f"{m:.3g}" if np.isfinite(m) else "n/a" for m in mean], fontsize=7,
+                 label_type="center")
     ax.errorbar(pos, np.nan_to_num(mean), yerr=np.clip(err, 0, None), fmt="none",
                 ecolor="black", capsize=3, lw=1)
     ax.axhline(0, color="black", lw=0.6)

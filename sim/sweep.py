@@ -1,17 +1,9 @@
-"""Sweeps: a base scenario, a grid of dotted keys and values, every combination simulated.
+"""Sweeps: every point of a grid simulated, on a process pool or Dask, resumable.
 
-How do waits respond to 20, 30 or 40 counter agents, under a race or a waitlist? A grid file
-answers with one line per lever::
-
-    staff.front_office_etp: [20, 30, 40]
-    channels.online.kind: [race, waitlist]
-
-Its Cartesian product gives six *points*; each is the base scenario with those overrides,
-validated through the loader's one door like any scenario, and every point is checked before
-anything runs. Each point is identified by a stable hash of its overrides (the same values
-give the same id in any process, on any machine, after the grid grows), and each task is a
-``(point, replication)`` pair run by :func:`run_kpis` on an executor
-(:mod:`sim.executors`: a local process pool, or Dask).
+A planner wants the waits at 20, 30 and 40 counter agents, under a race and a waitlist: a
+grid (:mod:`sim.grid`) gives the six points, each validated before anything runs. Each task
+is a ``(point, replication)`` pair run by :func:`run_kpis` on an executor
+(:mod:`sim.executors`: this process, a local process pool, or a Dask cluster).
 
 Results land in ``OUT/points/<point>-r<replication>.parquet``, one file per task written
 atomically by this process as the task completes, so an interrupted sweep loses at most the
@@ -24,9 +16,7 @@ procedure, with the grid's keys as columns. Replication ``r`` of every point use
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
-import math
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -37,28 +27,14 @@ import pandas as pd
 from sim import __version__, io, metrics
 from sim.executors import Executor, SerialExecutor
 from sim.experiment import run
-from sim.loader import ScenarioError, deep_merge, dump_yaml, override_layer, read_yaml, validate
+from sim.grid import GridError, Point, grid_points, points_table, read_grid
+from sim.loader import dump_yaml
 from sim.scenario import Scenario
 
-MAX_POINTS = 100_000
-POINT_COLUMNS = ["point", "overrides"]
+__all__ = ["Point", "SweepError", "SweepResult", "read_grid", "run_kpis", "sweep", "task_path"]
 
-
-class SweepError(ValueError):
-    """A sweep that cannot run or did not finish; ``problems`` holds one line per problem."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
-
-
-class Point(NamedTuple):
-    """One combination of the grid: its id, values, overrides and validated scenario."""
-
-    id: str
-    params: dict[str, Any]
-    overrides: tuple[str, ...]
-    scenario: Scenario
+SweepError = GridError
+"""What a sweep refuses (a bad grid, another sweep in the directory): one line per problem."""
 
 
 class SweepResult(NamedTuple):
@@ -70,120 +46,6 @@ class SweepResult(NamedTuple):
     n_run: int
     n_skipped: int
     failures: list[str]
-
-
-# --- the grid ---------------------------------------------------------------------------------
-
-
-def read_grid(path: str | Path) -> dict[str, list[Any]]:
-    """Read a grid file (YAML mapping of dotted keys to lists of values)."""
-    return parse_grid(read_yaml(Path(path), str(path)), str(path))
-
-
-def parse_grid(data: Mapping[str, Any], source: str = "grid") -> dict[str, list[Any]]:
-    """Dotted keys and their values; nested mappings are flattened, a scalar is one value.
-
-    >>> parse_grid({"staff": {"front_office_etp": [20, 30]}, "channels.online.kind": "race"})
-    {'staff.front_office_etp': [20, 30], 'channels.online.kind': ['race']}
-    """
-    grid: dict[str, list[Any]] = {}
-    problems = []
-    for key, value in _flatten(data):
-        values = list(value) if isinstance(value, list) else [value]
-        if not values:
-            problems.append(f"{source}: {key}: no values (give a list such as [20, 30])")
-        grid[key] = values
-    if not grid:
-        problems.append(f"{source}: empty grid: give dotted keys with lists of values, "
-                        "e.g. staff.front_office_etp: [20, 30, 40]")
-    if problems:
-        raise SweepError(problems)
-    return grid
-
-
-def _flatten(data: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
-    out: list[tuple[str, Any]] = []
-    for key, value in data.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping) and value:
-            out += _flatten(value, name + ".")
-        else:
-            out.append((name, value))
-    return out
-
-
-def point_id(params: Mapping[str, Any]) -> str:
-    """A 12-hex-digit id of a point's values, stable across processes (40 and 40.0 agree).
-
-    >>> point_id({"staff.front_office_etp": 40}) == point_id({"staff.front_office_etp": 40.0})
-    True
-    """
-    text = json.dumps(sorted((k, _canonical(v)) for k, v in params.items()), default=str)
-    return hashlib.blake2b(text.encode(), digest_size=6).hexdigest()
-
-
-def _canonical(value: Any) -> Any:
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        return int(value)
-    if isinstance(value, list):
-        return [_canonical(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _canonical(v) for k, v in sorted(value.items())}
-    return value
-
-
-def grid_points(base: Scenario, grid: Mapping[str, list[Any]], source: str = "grid"
-                ) -> list[Point]:
-    """Every combination of ``grid`` applied to ``base``, validated; all problems at once."""
-    size = math.prod(len(v) for v in grid.values())
-    if size > MAX_POINTS:
-        raise SweepError([f"{source}: {size:,} points: more than {MAX_POINTS:,}; split the grid"])
-    data = base.model_dump(mode="json")
-    problems = []
-    for key, values in grid.items():  # unknown keys: once per key, not once per point
-        try:
-            override_layer(data, [_override(key, values[0])], source)
-        except ScenarioError as exc:
-            problems += exc.problems
-    if problems:
-        raise SweepError(problems)
-    points, seen, where = [], {}, {}
-    for combo in itertools.product(*grid.values()):
-        params = dict(zip(grid, combo, strict=True))
-        overrides = tuple(_override(k, v) for k, v in params.items())
-        try:
-            extra = override_layer(data, overrides, source)
-            spec = validate(deep_merge(data, extra), base.name,
-                            [(base.name, data), (source, extra)])
-        except ScenarioError as exc:
-            for line in exc.problems:
-                seen[line] = seen.get(line, 0) + 1
-                where.setdefault(line, " ".join(overrides))
-            continue
-        points.append(Point(point_id(params), params, overrides, spec))
-    if seen:
-        raise SweepError([f"{line} (at {where[line]}"
-                          + (f"; and {n - 1} other point(s))" if n > 1 else ")")
-                          for line, n in seen.items()])
-    return points
-
-
-def _override(key: str, value: Any) -> str:
-    """``key=value`` with the value as JSON, which YAML reads back as the same value."""
-    return f"{key}={json.dumps(value, default=str)}"
-
-
-def points_table(points: list[Point]) -> pd.DataFrame:
-    """One row per point: id, overrides and one column per grid key."""
-    keys = list(points[0].params) if points else []
-    table = pd.DataFrame({"point": [p.id for p in points],
-                          "overrides": [" ".join(p.overrides) for p in points]})
-    for key in keys:
-        values = [p.params[key] for p in points]
-        if not all(isinstance(v, str | int | float | bool) for v in values):
-            values = [json.dumps(v, default=str) for v in values]
-        table[key] = values
-    return table
 
 
 # --- running ----------------------------------------------------------------------------------
@@ -239,7 +101,7 @@ def sweep(base: Scenario, grid: Mapping[str, list[Any]], out_dir: str | Path, se
                 started(executor)
             args = [(p.scenario, seed, r) for p, r in pending]
             for outcome in executor.imap(run_kpis, args):
-                point, rep = pending[outcome.index]
+                point, rep = pending[outcome.task]
                 if outcome.error is not None:
                     failures.append(f"point {point.id} ({' '.join(point.overrides)}) "
                                     f"replication {rep}: {outcome.error}")

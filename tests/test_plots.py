@@ -1,0 +1,100 @@
+"""Figures: pure DataFrame -> Figure functions, KM-consistent waits, matplotlib kept in one module.
+
+Every function must give a figure for any table, including one without the rows it needs
+(then the figure says so), and draw nothing through pyplot's global state.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import scenario
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from matplotlib.figure import Figure
+
+from sim import plots
+from sim.compare import Comparison, compare
+from sim.metrics import km_quantile
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def two() -> Comparison:
+    """A tiny comparison: 6 then 8 front-office ETP, two replications."""
+    return compare([scenario(), scenario(name="more", staff={"front_office_etp": 8})],
+                   seed=2, replications=2)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.booleans()), min_size=1, max_size=40),
+       st.sampled_from([0.25, 0.5, 0.9]))
+def test_km_cdf_agrees_with_metrics_quantile(data: list[tuple[int, bool]], q: float) -> None:
+    wait = np.array([w for w, _ in data], dtype=float)
+    seen = np.array([s for _, s in data])
+    t, cdf = plots.km_cdf(wait, seen)
+    expected = km_quantile(wait, seen, q)
+    reached = np.flatnonzero(cdf >= q - 1e-12)
+    got = float(t[reached[0]]) if reached.size else float("nan")
+    assert got == expected or (np.isnan(got) and np.isnan(expected))
+    assert np.all(np.diff(cdf) >= -1e-12) and (cdf <= 1 + 1e-12).all()
+
+
+def test_km_cdf_without_events_is_empty() -> None:
+    t, cdf = plots.km_cdf(np.array([1.0, 2.0]), np.array([False, False]))
+    assert t.size == 0 and cdf.size == 0
+
+
+def test_figures_from_a_comparison(two: Comparison, tmp_path: Path) -> None:
+    c = two
+    figures = [
+        plots.wait_distribution(c.applicants),
+        plots.backlog_by_month(c.daily),
+        plots.kpi_comparison(c.summary, ["wait_days_mean", "served"]),
+        plots.differences(c.differences, ["wait_days_mean"]),
+    ]
+    for k, fig in enumerate(figures):
+        assert isinstance(fig, Figure)
+        path = plots.save_png(fig, tmp_path / f"f{k}.png")
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    wait = figures[0].axes[0]
+    assert [t.get_text() for t in wait.get_legend().get_texts()] == ["tiny", "more"]
+    panels = [ax.get_title() for ax in figures[2].axes if ax.get_visible()]
+    assert panels == ["wait_days_mean", "served"]
+
+
+def test_figures_tolerate_missing_rows(two: Comparison) -> None:
+    c = two
+    empty_kpis = plots.kpi_comparison(c.summary, ["no_such_kpi"])
+    texts = [t.get_text() for ax in empty_kpis.axes for t in ax.texts]
+    assert any("no_such_kpi" in t for t in texts)
+    for fig in (
+        plots.wait_distribution(c.applicants.iloc[:0]),
+        plots.backlog_by_month(c.daily, procedure="nope"),
+        plots.frontier(pd.DataFrame(), "wait_days_p90"),
+    ):
+        assert isinstance(fig, Figure)
+        assert fig.axes[0].texts, "an empty figure must say why"
+
+
+def test_frontier_marks_the_chosen_plan() -> None:
+    plans = pd.DataFrame({"staff_cost_eur": [1.0, 2.0, 3.0], "wait_days_p90": [40.0, 25.0, 10.0],
+                          "feasible": [False, True, True], "frontier": [True, True, True]})
+    fig = plots.frontier(plans, "wait_days_p90", threshold=30, chosen=1)
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "least-cost plan" in labels and "target 30" in labels
+
+
+def test_only_plots_imports_matplotlib_and_never_pyplot() -> None:
+    importers = sorted(p.name for p in (REPO / "sim").rglob("*.py")
+                       if any(s in p.read_text() for s in ("import matplotlib", "from matplotlib")))
+    assert importers == ["plots.py"]
+    code = "import sys, sim.cli, sim.report, sim.plots; print('matplotlib.pyplot' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
