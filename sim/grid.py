@@ -24,9 +24,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import pandas as pd
-from pydantic import BaseModel
 
-from sim.loader import ScenarioError, deep_merge, override_layer, read_yaml, validate
+from sim.loader import ScenarioError, override_layer, read_yaml, variant
 from sim.scenario import Scenario
 
 MAX_POINTS = 100_000
@@ -143,35 +142,9 @@ def grid_points(base: Scenario, grid: Mapping[str, list[Any]], source: str = "gr
 
 
 def apply_overrides(base: Scenario, overrides: Sequence[str], source: str) -> Scenario:
-    """``base`` with dotted overrides, through the loader's one door; problems name ``source``.
-
-    Like :func:`sim.loader.variant`, but a problem reads ``grid.yaml: staff.x = 3: ...``, and
-    an override that changes a ``kind`` (``channels.online.kind=race``) starts that entry from
-    the fields its source set, not from every field of the old kind with its defaults (a
-    waitlist's ``release: null`` is no valid race).
-    """
-    data = base.model_dump(mode="json")
-    for text in overrides:
-        _reset_kind(base, data, text)
-    extra = override_layer(data, overrides, source)
-    return validate(deep_merge(data, extra), base.name, [(base.name, data), (source, extra)])
-
-
-def _reset_kind(base: Scenario, data: dict[str, Any], text: str) -> None:
-    """If ``text`` sets a different ``kind`` on a model, keep only the fields its source set."""
-    key, _, value = text.partition("=")
-    path = key.strip().split(".")
-    if path[-1] != "kind" or len(path) < 2:
-        return
-    node: Any = base
-    for part in path[:-1]:
-        node = node.get(part) if isinstance(node, dict) else getattr(node, part, None)
-    parent: Any = data
-    for part in path[:-2]:
-        parent = parent.get(part) if isinstance(parent, dict) else None
-    if (isinstance(node, BaseModel) and isinstance(parent, dict) and path[-2] in parent
-            and str(getattr(node, "kind", None)) != value.strip().strip('"')):
-        parent[path[-2]] = node.model_dump(mode="json", exclude_unset=True)
+    """``base`` with dotted overrides, through the loader's one door; problems name ``source``
+    (``grid.yaml: staff.x = 3: ...``)."""
+    return variant(base, overrides, source)
 
 
 def _override(key: str, value: Any) -> str:

@@ -284,25 +284,31 @@ def load(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     return validate(data, str(path), layers)
 
 
-def _switch_kinds(data: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+def _switch_kinds(data: dict[str, Any], extra: Mapping[str, Any],
+                  previous: Scenario | None = None) -> dict[str, Any]:
     """A channel whose ``kind`` an override changes keeps only the fields its new kind has.
 
     So ``--set channels.online.kind=waitlist`` works on a race channel: its ``release``
-    schedule, meaningless for a waitlist, is dropped instead of rejected.
+    schedule, meaningless for a waitlist, is dropped instead of rejected. When the channel
+    comes from a validated ``previous`` scenario, only the fields set explicitly there are
+    carried over (an old kind's defaults, e.g. a waitlist's ``release: null``, are not).
     """
     kinds = tagged_models(get_args(child_type(Scenario, "channels"))[1])
     for name, change in (extra.get("channels") or {}).items():
         channel = data.get("channels", {}).get(name)
         model = kinds.get(change.get("kind")) if isinstance(change, Mapping) else None
-        if isinstance(channel, dict) and model is not None:
-            data["channels"][name] = {
-                k: v for k, v in channel.items() if k in model.model_fields
-            }
+        if not isinstance(channel, dict) or model is None:
+            continue
+        if previous is not None and name in previous.channels:
+            channel = deep_merge(
+                previous.channels[name].model_dump(mode="json", exclude_unset=True), change)
+        data["channels"][name] = {k: v for k, v in channel.items() if k in model.model_fields}
     return data
 
 
-def variant(scenario: Scenario, overrides: Iterable[str]) -> Scenario:
-    """A new scenario from an existing one and dotted overrides, through the same door.
+def variant(scenario: Scenario, overrides: Iterable[str], source: str | None = None) -> Scenario:
+    """A new scenario from an existing one and dotted overrides, through the same door;
+    problems name ``source`` (default ``NAME --set``).
 
     The original is never changed; without overrides it is returned as is.
     """
@@ -310,10 +316,11 @@ def variant(scenario: Scenario, overrides: Iterable[str]) -> Scenario:
     if not overrides:
         return scenario
     data = scenario.model_dump(mode="json")
-    source = f"{scenario.name} --set"
+    source = source or f"{scenario.name} --set"
     extra = override_layer(data, overrides, source)
     layers = [(scenario.name, data), (source, extra)]
-    return validate(_switch_kinds(deep_merge(data, extra), extra), scenario.name, layers)
+    merged = _switch_kinds(deep_merge(data, extra), extra, scenario)
+    return validate(merged, scenario.name, layers)
 
 
 def dump_yaml(scenario: Scenario) -> str:

@@ -555,3 +555,15 @@ def test_scenarios_are_frozen() -> None:
 def test_demo_is_valid() -> None:
     spec = load(DEMO)
     assert spec.name == "demo" and set(spec.procedures) >= {"renewal"}
+
+
+def test_variant_switches_a_channel_kind_both_ways() -> None:
+    """A waitlist's default fields (release: null, order) do not leak into a race, and a
+    race's release schedule does not leak into a waitlist."""
+    from sim.loader import variant
+
+    race = variant(load(DEMO), ["channels.online.kind=race"])
+    assert race.channels["online"].kind == "race"
+    back = variant(race, ["channels.online.kind=waitlist"])
+    assert back.channels["online"].kind == "waitlist" and back.channels["online"].release is None
+    assert back.channels["online"].counter_share == race.channels["online"].counter_share
