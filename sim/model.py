@@ -111,9 +111,15 @@ def simulate_population(
 
 
 def booking_minutes(scenario: Scenario, calendar: Calendar) -> np.ndarray:
-    """Counter minutes left to the booking channels once later visits are served."""
-    left = counter_minutes(scenario.staff, calendar) - later_visit_minutes(scenario, calendar)
-    return np.maximum(left, 0.0)
+    """Counter minutes left to the booking channels once later visits are served.
+
+    Later visits follow deposits, and deposits cannot outnumber what the counters allow:
+    with v visits per title on average, later visits take at most (v - 1) / v of the
+    counter time, however large the demand.
+    """
+    total = counter_minutes(scenario.staff, calendar)
+    later, visits = later_visit_minutes(scenario, calendar)
+    return total - np.minimum(later, total * (1.0 - 1.0 / visits))
 
 
 def _beyond(scenario: Scenario) -> int:

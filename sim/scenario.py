@@ -281,19 +281,15 @@ class Scenario(Frozen):
 
 
     def _dates_inside_horizon(self) -> None:
-        """A dated change after the horizon's end never happens: surely a mistake."""
+        """A channel or a move to ANEF dated after the horizon's end never happens: surely a
+        mistake. (Staff and demand changes after the end are allowed, so that a dated plan
+        can be run over a shorter horizon.)"""
         end = self.horizon.start + dt.timedelta(days=self.horizon.days)
         dated: list[tuple[str, dt.date | None]] = []
-        for k, r in enumerate(self.staff.reinforcements):
-            dated.append((f"staff.reinforcements.{k}.start", r.start))
-        for k, c in enumerate(self.staff.seasonal):
-            dated.append((f"staff.seasonal.{k}.start", c.start))
         for name, ch in self.channels.items():
             dated += [(f"channels.{name}.active_from", ch.active_from),
                       (f"channels.{name}.active_until", ch.active_until)]
         for name, proc in self.procedures.items():
-            dated += [(f"procedures.{name}.demand_steps.{k}.from_date", step.from_date)
-                      for k, step in enumerate(proc.demand_steps)]
             if proc.anef is not None:
                 dated.append((f"procedures.{name}.anef.from_date", proc.anef.from_date))
         for path, day in dated:

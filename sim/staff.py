@@ -76,20 +76,27 @@ def staff_cost_eur(staff: Staff, calendar: Calendar, first_day: float = 0.0) -> 
     return float(etp[keep].sum() * staff.cost_per_etp_year_eur / 365.0)
 
 
-def later_visit_minutes(scenario: Scenario, calendar: Calendar) -> np.ndarray:
-    """Counter minutes taken each open day by visits after the deposit (pickup...).
+def later_visit_minutes(scenario: Scenario, calendar: Calendar) -> tuple[np.ndarray, np.ndarray]:
+    """Counter minutes wanted each open day by visits after the deposit (pickup...), and the
+    average number of visits per title (weighted by counter time).
 
     Each title needs ``visits_per_title`` visits (fewer once the procedure moves to ANEF);
     the visits after the first are served on counter time set aside from the booking
     channels, in proportion to the expected demand of the day (a steady-state
-    approximation: later visits lag the deposit by weeks, demand changes slowly).
+    approximation: later visits lag the deposit by weeks, demand changes slowly). The
+    engine caps the set-aside: see :func:`sim.model.booking_minutes`.
     """
-    minutes = np.zeros(calendar.n_days)
+    first = np.zeros(calendar.n_days)
+    later = np.zeros(calendar.n_days)
     for proc in scenario.procedures.values():
         visits = np.full(calendar.n_days, proc.casework.visits_per_title)
         if proc.anef is not None:
             visits[calendar.dates >= np.datetime64(proc.anef.from_date, "D")] = (
                 proc.anef.visits_per_title)
-        minutes += daily_rate(proc, calendar) * (visits - 1.0) * proc.counter_minutes_per_visit
-    per_open_day = minutes * 365.0 / calendar.working_days_in_year
-    return np.where(calendar.is_open, per_open_day, 0.0)
+        minutes = daily_rate(proc, calendar) * proc.counter_minutes_per_visit
+        first += minutes
+        later += minutes * (visits - 1.0)
+    per_open_day = later * 365.0 / calendar.working_days_in_year
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean_visits = np.where(first > 0, (first + later) / first, 1.0)
+    return np.where(calendar.is_open, per_open_day, 0.0), mean_visits

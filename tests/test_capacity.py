@@ -39,7 +39,7 @@ def test_later_visits_take_counter_time_until_anef() -> None:
         "casework": {"visits_per_title": 3.7},
         "anef": {"from_date": "2021-04-15", "visits_per_title": 1}}})
     cal = build_calendar(spec.calendar, spec.horizon)
-    later = later_visit_minutes(spec, cal)
+    later, visits = later_visit_minutes(spec, cal)
     open_days = cal.is_open
     before = open_days & (cal.dates < np.datetime64("2021-04-15"))
     after = open_days & (cal.dates >= np.datetime64("2021-04-15"))
@@ -49,3 +49,15 @@ def test_later_visits_take_counter_time_until_anef() -> None:
     booking = booking_minutes(spec, cal)
     np.testing.assert_allclose(booking[after], counter_minutes(spec.staff, cal)[after])
     assert (booking[before] < counter_minutes(spec.staff, cal)[before]).all()
+
+
+def test_later_visits_never_take_more_than_their_share_of_counters() -> None:
+    """Overloaded office, 3.7 visits per title: later visits take at most 2.7/3.7 of the
+    counter time, so deposits keep 1/3.7 of it (deposits cannot outnumber the counters)."""
+    spec = scenario(staff={"front_office_etp": 1}, procedures={
+        "renewal": {"casework": {"visits_per_title": 3.7}},
+        "first_title": {"casework": {"visits_per_title": 3.7}}})
+    cal = build_calendar(spec.calendar, spec.horizon)
+    booking = booking_minutes(spec, cal)
+    total = counter_minutes(spec.staff, cal)
+    np.testing.assert_allclose(booking[cal.is_open], total[cal.is_open] / 3.7)
