@@ -20,7 +20,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sim import __version__, io
+from sim import __version__, cli_calibrate, io
 from sim import compare as comparing
 from sim import optimise as optimising
 from sim import sweep as sweeping
@@ -37,6 +37,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.add_typer(cli_calibrate.app)  # calibrate, calibration-report, national, data-*
 err = Console(stderr=True, soft_wrap=True)  # soft wrap: one problem, one line, any width
 out = Console(soft_wrap=True)
 if not out.is_terminal:  # files and pipes: room for the KPI table instead of 80 columns

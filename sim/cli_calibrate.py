@@ -1,0 +1,257 @@
+"""Command line of the data, calibration and national commands (a Typer sub-app).
+
+``sim/cli.py`` registers these commands with ``app.add_typer(cli_calibrate.app)``:
+
+* ``prefsim calibrate SCENARIO``: fit unpublished parameters to published figures;
+* ``prefsim calibration-report``: write docs/calibration.md (simulated against published);
+* ``prefsim national``: every département's prefecture, in parallel, aggregated nationally;
+* ``prefsim data-check FILE...``: check the data references of scenario files;
+* ``prefsim data-derive``: rewrite the derived inputs in data/ from the sourced figures.
+
+Like the main CLI, bad input (unknown data key, département, procedure, parameter or target)
+prints one line per problem on stderr and exits with status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from sim import __version__, data, io
+from sim import calibrate as cal
+from sim import national as nat
+from sim.loader import ScenarioError, dump_yaml, load
+from sim.scenario import Scenario
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
+if not out.is_terminal:
+    out.width = 132
+
+BASELINE = Path("scenarios/val-de-marne-2021.yaml")
+FIT_DIR = Path("data/calibration/val-de-marne-2021")
+Seed = Annotated[int, typer.Option("--seed", "-s", min=0, help="Common random numbers seed.")]
+
+
+def _fail(problems: list[str]) -> NoReturn:
+    for line in problems:
+        typer.echo(line, err=True)
+    raise typer.Exit(code=2)
+
+
+def _scenario(path: Path, overrides: list[str] | None = None) -> Scenario:
+    """Load a scenario after checking its data references; one line per problem."""
+    try:
+        problems = data.check_references(path) if path.is_file() else []
+        if problems:
+            _fail(problems)
+        return load(path, overrides or [])
+    except ScenarioError as exc:
+        _fail(exc.problems)
+
+
+def _command() -> str:
+    return "prefsim " + " ".join(sys.argv[1:]) if sys.argv[1:] else "prefsim"
+
+
+@app.command("calibrate")
+def calibrate_command(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")] = BASELINE,
+    params: Annotated[list[str] | None, typer.Option(
+        "--param", "-p", help="NAME=LOW:HIGH: a multiplier (latent_demand, checks_per_day, "
+        "bot_requests, back_office_hours) or a dotted field. Default: "
+        + ", ".join(cal.DEFAULT_PARAMETERS))] = None,
+    targets: Annotated[list[str] | None, typer.Option(
+        "--target", "-t", help="A published target (" + ", ".join(
+            p.name for p in cal.PUBLISHED) + ") or MEASURE=VALUE. Default: "
+        + ", ".join(cal.DEFAULT_TARGETS))] = None,
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path(
+        "out/calibrate"),
+    seed: Seed = 1,
+    replications: Annotated[int, typer.Option("--replications", "-r", min=1, max=100)] = 2,
+    scale: Annotated[float, typer.Option("--scale", min=0.001, max=1.0,
+                                         help="Shrink demand, staff and bots (speed).")] = 0.25,
+    days: Annotated[int | None, typer.Option("--days", min=30, help="Shorter horizon.")] = None,
+    max_evaluations: Annotated[int, typer.Option("--max-evaluations", min=2)] = 60,
+) -> None:
+    """Fit unpublished parameters to published figures; write the fitted scenario."""
+    spec = _scenario(scenario, [f"horizon.days={days}"] if days else [])
+    full = _scenario(scenario)
+    try:
+        parsed_params = [cal.parse_parameter(p) for p in params or cal.DEFAULT_PARAMETERS]
+        parsed_targets = [cal.parse_target(t) for t in targets or cal.DEFAULT_TARGETS]
+    except ScenarioError as exc:
+        _fail(exc.problems)
+    with _progress() as bar:
+        task = bar.add_task("calibrate: evaluations", total=max_evaluations)
+        try:
+            fit = cal.calibrate(spec, parsed_params, parsed_targets, seed, replications, scale,
+                                max_evaluations, lambda n: bar.update(task, completed=n))
+        except ScenarioError as exc:
+            _fail(exc.problems)
+    fitted = cal.apply(full, parsed_params, fit.parameters["fitted"].tolist())
+    manifest = {
+        "prefsim_version": __version__, "command": _command(), "scenario_file": str(scenario),
+        "seed": seed, "replications": replications, "scale": scale, "days": days,
+        "evaluations": fit.evaluations, "distance": fit.distance,
+        "start_distance": fit.start_distance, "message": fit.message,
+        "parameters": fit.parameters.to_dict("records"),
+        "quality": fit.quality.to_dict("records"),
+    }
+    try:
+        io.write_text(out_dir / "fitted.yaml", dump_yaml(fitted))
+        io.write_csv(out_dir / "fit.csv", fit.quality)
+        io.write_csv(out_dir / "evaluations.csv", fit.trace)
+        io.write_json(out_dir / "fit.json", manifest)
+    except OSError as exc:
+        _fail([f"{out_dir}: cannot write results ({exc.strerror or exc})"])
+    out.print(_fit_table(fit))
+    err.print(f"{fit.evaluations} evaluations in {fit.seconds:.0f} s; distance "
+              f"{fit.start_distance:.3g} -> {fit.distance:.3g}; wrote {escape(str(out_dir))}/ "
+              "(fitted.yaml, fit.csv, fit.json, evaluations.csv)")
+
+
+def _progress():  # type: ignore[no-untyped-def]
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    console=err, disable=not err.is_terminal)
+
+
+def _fit_table(fit: cal.Fit) -> Table:
+    table = Table(title="fit quality", title_justify="left")
+    for name in ("target", "published", "simulated", "gap"):
+        table.add_column(name, justify="left" if name == "target" else "right")
+    for row in fit.quality.itertuples():
+        table.add_row(escape(row.target), cal._num(row.published), cal._num(row.simulated),
+                      f"{row.gap_pct:+.1f} %")
+    for row in fit.parameters.itertuples():
+        table.add_row(escape(f"parameter {row.parameter}"), f"{row.start:g}",
+                      f"{row.fitted:.3f}", "")
+    return table
+
+
+@app.command("calibration-report")
+def calibration_report_command(
+    scenario: Annotated[Path, typer.Argument(help="Baseline scenario.")] = BASELINE,
+    out_file: Annotated[Path, typer.Option("--out", "-o")] = Path("docs/calibration.md"),
+    seed: Seed = 1,
+    replications: Annotated[int, typer.Option("--replications", "-r", min=2, max=100)] = 5,
+    fit_file: Annotated[Path, typer.Option("--fit", help="fit.json of prefsim calibrate.")
+                        ] = FIT_DIR / "fit.json",
+) -> None:
+    """Write the calibration report: simulated against published figures, gaps explained."""
+    spec = _scenario(scenario)
+    fit = json.loads(fit_file.read_text(encoding="utf-8")) if fit_file.is_file() else None
+    text = cal.report(spec, str(scenario), seed, replications, fit,
+                      f"prefsim calibration-report {scenario} --seed {seed} "
+                      f"--replications {replications}")
+    try:
+        io.write_text(out_file, text)
+    except OSError as exc:
+        _fail([f"{out_file}: cannot write ({exc.strerror or exc})"])
+    err.print(f"wrote {escape(str(out_file))}")
+
+
+@app.command("national")
+def national_command(
+    national_file: Annotated[Path, typer.Argument(help="National YAML file.")] = Path(
+        "scenarios/national.yaml"),
+    out_dir: Annotated[Path, typer.Option("--out", "-o")] = Path("out/national"),
+    seed: Seed = 1,
+    replications: Annotated[int, typer.Option("--replications", "-r", min=1, max=100)] = 2,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", "-w", min=0, help="Worker processes (default: one per core; 0: in this "
+        "process).")] = None,
+    scale: Annotated[float | None, typer.Option("--scale", min=0.001, max=10.0,
+                                                help="Override the file's scale.")] = None,
+    days: Annotated[int | None, typer.Option("--days", min=30, help="Shorter horizon.")] = None,
+) -> None:
+    """Simulate every département's prefecture in parallel and aggregate nationally."""
+    started = time.time()
+    try:
+        spec = nat.read_national(national_file, scale, days)
+    except ScenarioError as exc:
+        _fail(exc.problems)
+    base = national_file.parent / spec.spec.base
+    problems = data.check_references(base) if base.is_file() else []
+    if problems:
+        _fail(problems)
+    with _progress() as bar:
+        task = bar.add_task("national: départements", total=len(spec.scenarios))
+        try:
+            result = nat.simulate_national(spec, seed, replications, workers,
+                                           lambda done, total: bar.update(task, completed=done))
+        except ScenarioError as exc:
+            _fail(exc.problems)
+    try:
+        io.write_csv(out_dir / "national.csv", result.national)
+        io.write_csv(out_dir / "replications.csv", result.replications)
+        io.write_csv(out_dir / "departements.csv", result.departements)
+        io.write_json(out_dir / "manifest.json", {
+            "prefsim_version": __version__, "command": _command(), "seed": seed,
+            "replications": replications, "scale": spec.spec.scale, "bots": spec.spec.bots,
+            "departements": list(spec.scenarios), "failures": result.failures,
+            "run_seconds": round(time.time() - started, 1)})
+    except OSError as exc:
+        _fail([f"{out_dir}: cannot write results ({exc.strerror or exc})"])
+    shown = result.national[result.national["procedure"] == "all"]
+    table = Table(title=f"{spec.spec.name}: {len(spec.scenarios)} départements, scale "
+                  f"{spec.spec.scale:g}, {replications} replication(s)", title_justify="left")
+    for name in ("kpi", "mean", "95% interval", "aggregation"):
+        table.add_column(name, justify="left" if name in ("kpi", "aggregation") else "right")
+    for row in shown.itertuples():
+        table.add_row(escape(row.kpi), cal._num(row.mean),
+                      f"{cal._num(row.ci_low)} - {cal._num(row.ci_high)}", row.method)
+    out.print(table)
+    for line in result.failures:
+        typer.echo(line, err=True)
+    err.print(f"wrote {escape(str(out_dir))}/ (national.csv, replications.csv, "
+              f"departements.csv, manifest.json) in {time.time() - started:.1f} s")
+    if result.failures:
+        raise typer.Exit(code=1)
+
+
+@app.command("data-check")
+def data_check_command(
+    files: Annotated[list[Path], typer.Argument(help="Scenario files to check.")],
+) -> None:
+    """Check that every [key@year] reference of scenario files exists (and [= ...] matches)."""
+    problems = []
+    for path in files:
+        try:
+            found = data.check_references(path)
+        except OSError as exc:
+            found = [f"{path}: cannot read ({exc.strerror or exc})"]
+        except ScenarioError as exc:
+            found = exc.problems
+        problems += found
+        if not found:
+            err.print(f"{escape(str(path))}: {len(data.references(path))} data references, "
+                      "all found")
+    if problems:
+        _fail(problems)
+
+
+@app.command("data-derive")
+def data_derive_command(
+    out_dir: Annotated[Path, typer.Option("--out", "-o")] = data.DATA_DIR,
+) -> None:
+    """Rewrite data/derived_figures.csv and data/departement_weights.csv from the sources."""
+    try:
+        io.write_csv(out_dir / "derived_figures.csv", data.derived_table())
+        io.write_csv(out_dir / "departement_weights.csv", data.weights_table())
+    except ScenarioError as exc:
+        _fail(exc.problems)
+    except OSError as exc:
+        _fail([f"{out_dir}: cannot write ({exc.strerror or exc})"])
+    err.print(f"wrote {escape(str(out_dir))}/derived_figures.csv and departement_weights.csv")
