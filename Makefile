@@ -5,8 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 OUT ?= out/demo
+PORT ?= 8501
 
-.PHONY: help setup demo test test-fast test-slow lint bench reference clean
+.PHONY: help setup demo test test-fast test-slow lint bench reference dashboard clean
 
 help:
 	@echo "make demo       set up, run scenarios/demo.yaml, print its KPI table"
@@ -15,6 +16,7 @@ help:
 	@echo "make lint       ruff"
 	@echo "make bench      benchmarks (medians and ratios)"
 	@echo "make reference  regenerate docs/scenario-reference.md"
+	@echo "make dashboard  start the dashboard on http://127.0.0.1:$(PORT) (PORT=...)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,10 +41,16 @@ test-slow: $(STAMP)
 	$(BIN)/python -m pytest -m slow
 
 lint: $(STAMP)
-	$(BIN)/ruff check sim tests benchmarks
+	$(BIN)/ruff check sim tests benchmarks dashboards
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_desk.py
+	$(BIN)/python benchmarks/bench_race.py
+	$(BIN)/python benchmarks/bench_bots.py
+	$(BIN)/python benchmarks/bench_sweep.py
+
+dashboard: $(STAMP)
+	$(BIN)/prefsim dashboard --port $(PORT)
 
 reference: $(STAMP)
 	$(BIN)/prefsim reference --out docs/scenario-reference.md

@@ -322,3 +322,17 @@ def test_committed_reference_is_up_to_date() -> None:
     assert DOCS.read_text(encoding="utf-8") == reference_markdown(), (
         "docs/scenario-reference.md is out of date with sim/scenario.py: run `make reference`"
     )
+
+
+def test_dashboard_command_starts_streamlit_on_localhost(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """`prefsim dashboard` becomes a Streamlit server bound to 127.0.0.1 by default."""
+    import os
+
+    seen: list[list[str]] = []
+    monkeypatch.setattr(os, "execv", lambda exe, argv: seen.append(argv))
+    result = CliRunner().invoke(app, ["dashboard", "--port", "8765"])
+    assert result.exit_code == 0, result.output
+    argv = seen[0]
+    assert argv[1:4] == ["-m", "streamlit", "run"] and argv[4].endswith("dashboards/app.py")
+    assert argv[argv.index("--server.address") + 1] == "127.0.0.1"
+    assert argv[argv.index("--server.port") + 1] == "8765"

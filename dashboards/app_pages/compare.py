@@ -1,0 +1,127 @@
+"""Compare page: run up to four scenarios under common random numbers and show the result."""
+
+from __future__ import annotations
+
+import state
+import streamlit as st
+import views
+
+from sim.compare import Comparison
+from sim.loader import ScenarioError, dump_yaml
+
+st.title("Compare scenarios")
+lib = state.session_library()
+labels = lib.labels()
+kept = [x for x in st.session_state.get("cmp.scenarios", []) if x in labels]
+st.session_state["cmp.scenarios"] = kept[: state.MAX_SCENARIOS]
+chosen = st.multiselect(
+    f"Scenarios to compare (up to {state.MAX_SCENARIOS}; the first is the baseline)", labels,
+    key="cmp.scenarios", max_selections=state.MAX_SCENARIOS,
+    placeholder="Choose scenarios from the library")
+
+quick = bool(st.session_state.get("run.quick", True))
+replications = (state.QUICK_REPLICATIONS if quick
+                else int(st.session_state.get("run.replications", 3)))
+seed = int(st.session_state.get("run.seed", 1))
+st.caption(f"{replications} replication(s) per scenario{' (quick run)' if quick else ''}, "
+           f"seed {seed}: change them in the sidebar. Every scenario sees the same applicants "
+           "in replication r (common random numbers), so differences are paired.")
+
+specs = {label: lib.entries[label].scenario for label in chosen}
+texts = tuple(dump_yaml(s) for s in specs.values())
+problems = state.check_limits(specs, replications) if specs else []
+if problems:
+    st.warning("Too big for the dashboard:\n\n" + "\n".join(f"- {p}" for p in problems))
+
+if st.button("Run comparison", type="primary", disabled=not chosen, key="btn.cmp.run"):
+    if problems:
+        state.show_problems(problems, "Not run: this request is above the dashboard's limits.")
+    else:
+        try:
+            result = state.run_comparison(texts, tuple(chosen), seed, replications)
+        except (ScenarioError, ValueError) as exc:
+            state.show_problems(str(exc).splitlines(), "The comparison could not run:")
+        except Exception as exc:  # a core bug: say so, keep serving
+            st.error(f"The simulation failed ({type(exc).__name__}: {exc}). This is a bug in "
+                     "prefsim: please report it with the scenarios' YAML.")
+        else:
+            st.session_state["result"] = result
+            st.session_state["result.key"] = state.run_key(texts, chosen, seed, replications)
+            st.session_state["result.yaml"] = dict(zip(chosen, texts, strict=True))
+
+c: Comparison | None = st.session_state.get("result")
+if c is None:
+    st.info("Choose scenarios and press **Run comparison**.")
+    st.stop()
+
+run_id = st.session_state["result.key"]
+if run_id != state.run_key(texts, chosen, seed, replications):
+    st.info("The results below are for an earlier choice of scenarios or settings; press "
+            "**Run comparison** to update them.")
+
+st.header(" vs ".join(c.labels))
+st.caption(f"Baseline **{c.labels[0]}**; seed {c.seed}; {c.n_replications} replication(s) per "
+           "scenario; means with their 95 % interval, and differences with the baseline paired "
+           "replication by replication.")
+
+# --- KPI cards ------------------------------------------------------------------------------
+
+available = views.card_kpis(c)
+st.session_state.setdefault("cmp.cards", [k for k in views.DEFAULT_CARDS if k in available])
+st.session_state["cmp.cards"] = [k for k in st.session_state["cmp.cards"] if k in available]
+shown = st.multiselect("KPI cards", available, key="cmp.cards", format_func=views.label)
+heads = st.columns(len(c.labels))
+for col, name in zip(heads, c.labels, strict=True):
+    col.markdown(f"#### {name}" + (" (baseline)" if name == c.labels[0] else ""))
+for kpi in shown:
+    cols = st.columns(len(c.labels))
+    for col, card in zip(cols, views.cards(c, kpi), strict=True):
+        with col:
+            st.metric(views.label(kpi), card.value, card.delta,
+                      delta_color=views.delta_colour(kpi),  # type: ignore[arg-type]
+                      help=f"{kpi} (all procedures) in {card.scenario}", border=True)
+            st.caption(" · ".join(x for x in (card.interval, card.delta_interval) if x))
+
+# --- figures --------------------------------------------------------------------------------
+
+st.subheader("Figures")
+figures: dict[str, bytes] = st.session_state.setdefault("figures", {})
+if st.session_state.get("figures.key") != run_id:
+    figures.clear()
+    st.session_state["figures.key"] = run_id
+charts = views.charts(c)
+for tab, chart in zip(st.tabs([ch.title for ch in charts]), charts, strict=True):
+    with tab:
+        if chart.stem not in figures:
+            figures[chart.stem] = views.png(chart.draw())
+        st.image(figures[chart.stem], caption=chart.note)
+        st.download_button(f"Download {chart.stem}.png", figures[chart.stem],
+                           file_name=f"{chart.stem}.png", mime="image/png",
+                           key=f"btn.cmp.png.{chart.stem}")
+
+# --- tables and downloads -------------------------------------------------------------------
+
+with st.expander("Tables"):
+    st.markdown("**Every KPI (all procedures): mean [95 % interval]**")
+    st.dataframe(views.wide_summary(c), width="stretch")
+    if len(c.labels) > 1:
+        st.markdown(f"**Paired differences against {c.labels[0]}**")
+        st.dataframe(c.differences[c.differences["procedure"].astype(str) == "all"],
+                     hide_index=True, width="stretch")
+
+st.subheader("Downloads")
+cols = st.columns(3)
+tables = [("summary.csv", lambda: views.csv_bytes(c.summary), "text/csv"),
+          ("differences.csv", lambda: views.csv_bytes(c.differences), "text/csv"),
+          ("replications.csv", lambda: views.csv_bytes(c.replications), "text/csv"),
+          ("applicants.parquet", lambda: views.parquet_bytes(c.applicants),
+           "application/vnd.apache.parquet"),
+          ("daily.parquet", lambda: views.parquet_bytes(c.daily),
+           "application/vnd.apache.parquet")]
+for k, (file_name, data, mime) in enumerate(tables):
+    cols[k % 3].download_button(file_name, data, file_name=file_name, mime=mime,
+                                key=f"btn.cmp.dl.{file_name}")
+for k, (name, text) in enumerate(st.session_state.get("result.yaml", {}).items()):
+    cols[k % 3].download_button(f"{name}.yaml (resolved)", text,
+                                file_name=f"{views.slug(name)}.yaml", mime="application/x-yaml",
+                                key=f"btn.cmp.yaml.{k}")

@@ -1,0 +1,97 @@
+"""Library page: the bundled scenarios, uploads, and the variants built in the editor."""
+
+from __future__ import annotations
+
+import pandas as pd
+import state
+import streamlit as st
+
+from sim.loader import ScenarioError
+
+st.title("Scenario library")
+st.write("The scenarios you can compare: those shipped with prefsim (`scenarios/`), YAML "
+         "files you upload, and variants you build in the **Editor**. Pick up to "
+         f"{state.MAX_SCENARIOS} of them on the **Compare** page.")
+
+# --- uploads --------------------------------------------------------------------------------
+
+uploads = st.file_uploader(
+    "Upload scenario files (YAML)", type=["yaml", "yml"], accept_multiple_files=True,
+    key="upload.files",
+    help="Checked like `prefsim check`: every problem is listed with its field and the "
+         "allowed values. A file may `extends:` a bundled scenario, e.g. `extends: demo.yaml`.")
+seen: dict[str, tuple[str | None, list[str]]] = st.session_state.setdefault("upload.seen", {})
+
+
+def add_upload(raw: bytes, name: str) -> tuple[str | None, list[str]]:
+    """Validate one uploaded file and add it to the library: (label, []) or (None, problems)."""
+    lib = state.session_library()
+    if sum(e.source != "bundled" for e in lib.entries.values()) >= state.MAX_UPLOADS:
+        return None, [f"{name}: this session already holds {state.MAX_UPLOADS} uploaded or "
+                      "edited scenarios; remove some below first."]
+    try:
+        spec = state.read_upload(raw, name)
+    except ScenarioError as exc:
+        return None, list(exc.problems)
+    except Exception as exc:  # a core bug must not take the page down
+        return None, [f"{name}: could not be read ({type(exc).__name__}: {exc})"]
+    label = lib.free_label(spec.name)
+    state.add_user_entry(state.Entry(label, "uploaded", name, spec))
+    return label, []
+
+
+for upload in uploads or []:
+    file_id = getattr(upload, "file_id", None) or f"{upload.name}:{upload.size}"
+    if file_id not in seen:  # each file once, however often the page reruns
+        seen[file_id] = add_upload(upload.getvalue(), upload.name)
+    label, problems = seen[file_id]
+    if problems:
+        state.show_problems(problems, f"**{upload.name}** was not added:")
+    elif label in state.session_library().entries:
+        st.success(f"**{upload.name}** added to the library as **{label}**.")
+    else:
+        st.info(f"**{upload.name}** was removed from the library; upload it again to add it.")
+
+# --- the table ------------------------------------------------------------------------------
+
+lib = state.session_library()
+rows = []
+for entry in lib.entries.values():
+    s = entry.scenario
+    n = state.expected_applicants(s)
+    rows.append({
+        "label": entry.label,
+        "source": entry.source,
+        "from": entry.origin,
+        "description": s.description,
+        "days": s.horizon.days,
+        "procedures": len(s.procedures),
+        "applicants per run (approx.)": round(n),
+        "channels": ", ".join(f"{name} ({ch.kind})" for name, ch in s.channels.items()),
+        "within dashboard limits": "yes" if not state.check_limits({entry.label: s}, 1)
+        else "no: use the CLI",
+    })
+st.subheader(f"{len(rows)} scenarios")
+st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+for broken in lib.broken:
+    st.warning(f"Bundled file **{broken.path}** was left out: it does not load.\n\n"
+               + "\n".join(f"- {p}" for p in broken.problems))
+
+# --- one scenario in detail -------------------------------------------------------------------
+
+if lib.entries:
+    st.subheader("Resolved scenario")
+    chosen = st.selectbox("Scenario", lib.labels(), key="lib.show")
+    entry = lib.entries[chosen]
+    if entry.overrides:
+        st.caption("Built from " + entry.origin + " with: " + ", ".join(
+            f"`{o}`" for o in entry.overrides))
+    text = state.resolved_yaml(entry.scenario)
+    st.download_button("Download resolved YAML", text, file_name=f"{chosen}.yaml",
+                       mime="application/x-yaml", key="btn.lib.yaml")
+    with st.expander("YAML (every field, inheritance resolved)"):
+        st.code(text, language="yaml")
+    if entry.source != "bundled" and st.button(f"Remove {chosen} from the library",
+                                               key="btn.lib.remove"):
+        state.remove_user_entry(chosen)
+        st.rerun()
