@@ -68,7 +68,7 @@ TARGET_GROWTH = 1.2  # t(100) / t(1)
 TARGET_SPEEDUP = 20.0  # naive seconds / prefsim seconds
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 SHORT = {"share_served": "served", "share_abandoned": "abandoned",
-         "looking_days_of_bookers": "looking time", "attempts_per_booking_less_one": "attempts-1"}
+         "looking_days_of_bookers": "looking time", "attempts_per_booking": "attempts"}
 
 
 @dataclass(frozen=True)

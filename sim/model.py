@@ -82,7 +82,7 @@ def simulate_population(
     records = Records(population.size)
     env = simpy.Environment()
     horizon = float(scenario.horizon.days)
-    slot_calendar = build_calendar(scenario.calendar, scenario.horizon, _beyond(scenario))
+    slot_calendar = build_calendar(scenario.calendar, scenario.horizon, beyond(scenario))
     ctx = Context(
         env, scenario, calendar, population, records, streams,
         booking_minutes(scenario, calendar), horizon,
@@ -122,7 +122,7 @@ def booking_minutes(scenario: Scenario, calendar: Calendar) -> np.ndarray:
     return total - np.minimum(later, total * (1.0 - 1.0 / visits))
 
 
-def _beyond(scenario: Scenario) -> int:
+def beyond(scenario: Scenario) -> int:
     """Days of appointment calendar needed past the horizon: the longest booking horizon."""
     ahead = [ch.release.horizon_days for ch in scenario.channels.values()
              if getattr(ch, "release", None) is not None]
