@@ -93,6 +93,7 @@ class Bots:
         scenario = ctx.scenario
         self.measures = scenario.countermeasures
         self.operators = self._operators(channel)
+        self._any = bool(self.operators)
         self.held = dict.fromkeys(range(len(self.operators)), 0)
         self.buyers: dict[int, deque[int]] = {p: deque() for p in channel.served_codes}
         # unsold slots per procedure, oldest booking first: slot -> operator
@@ -124,7 +125,7 @@ class Bots:
         return found
 
     def __bool__(self) -> bool:
-        return bool(self.operators)
+        return self._any
 
     # -- who may book now ---------------------------------------------------------------
     def _speculates(self, op: Operator, p: int) -> bool:

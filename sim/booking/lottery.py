@@ -29,7 +29,8 @@ class Lottery(SlotChannel):
         self._class = [0] * ctx.population.size  # one class: every request weighs the same
 
     def admit(self, i: int) -> None:
-        self.bots.admit(i)
+        if self.bots:
+            self.bots.admit(i)
         pop = self.ctx.population
         self.registered[int(pop.procedure[i])].add(
             i, 0, float(pop.arrival[i] + pop.patience[i])

@@ -43,6 +43,7 @@ class Race(SlotChannel):
         self.seekers = {p: SeekerPool(self.rates) for p in self.served_codes}
         self.version = dict.fromkeys(self.served_codes, 0)
         self._grabbing = -1  # procedure whose grab is being resolved
+        self._bots = self.bots if self.bots else None  # None: no operator on this channel
         # time with a bookable slot free, per procedure: (time, cumulative) at each change
         self._free_since: dict[int, float | None] = dict.fromkeys(self.served_codes)
         self._free_total = dict.fromkeys(self.served_codes, 0.0)
@@ -56,7 +57,8 @@ class Race(SlotChannel):
 
     def admit(self, i: int) -> None:
         p = self._proc[i]
-        self.bots.admit(i)
+        if self.bots:
+            self.bots.admit(i)
         self.seekers[p].add(i, self._class[i], self._deadline[i])
         if self.book.has_free(p, self.ctx.env.now):
             self._next_check(p)  # the rate changed while slots are free: redraw
@@ -77,31 +79,33 @@ class Race(SlotChannel):
         resolved on the spot and the next one drawn (a release's burst of bookings then
         costs one event, not one per booking); otherwise it becomes an event.
         """
-        env, pool = self.ctx.env, self.seekers[p]
-        now = env.now
+        env, pool, book, bots = self.ctx.env, self.seekers[p], self.book, self._bots
+        now, horizon = env.now, self.ctx.horizon
         while True:
             self.version[p] += 1
-            free = self.book.has_free(p, now)
-            self._mark_free(p, now, free)
+            free = book.has_free(p, now)
+            if free != (self._free_since[p] is not None):
+                self._mark_free(p, now, free)
             if not free:
                 return
-            self._purge(pool, now)
-            rivals = self.bots.rate(p, now) if self.bots else 0.0
+            if pool.deadlines and pool.deadlines[0][0] <= now:
+                self._purge(pool, now)
+            rivals = bots.rate(p, now) if bots else 0.0
             total = pool.total + rivals
             if total <= 0:
                 return
             at = now - math.log(1.0 - self.u()) / total
             token = self.version[p]
             wake = pool.deadlines[0][0] if pool.deadlines else math.inf
-            if self.bots:
-                wake = min(wake, self.bots.next_change(p, now))
+            if bots:
+                wake = min(wake, bots.next_change(p, now))
             if wake < at:
                 env.timeout(wake - env.now).callbacks.append(
                     lambda _e, t=token: self._recheck(p, t))
                 return
-            if rivals == 0.0 and at < min(env.peek(), self.ctx.horizon):
+            if rivals == 0.0 and at < min(env.peek(), horizon):
                 now = at  # nothing can happen in between: book it here and go on
-                if self.book.has_free(p, now):
+                if book.has_free(p, now):
                     self._people_win(p, self.u() * total, total, now)
                 continue
             env.timeout(at - env.now).callbacks.append(

@@ -47,7 +47,8 @@ class Waitlist(SlotChannel):
         self._proc = pop.procedure.tolist()
 
     def admit(self, i: int) -> None:
-        self.bots.admit(i)
+        if self.bots:
+            self.bots.admit(i)
         p = self._proc[i]
         if not self.register[p] and self.book.has_free(p, self.ctx.env.now):
             self.book_slot(i, p)
