@@ -34,8 +34,6 @@ import math
 from collections import deque
 from typing import TYPE_CHECKING, NamedTuple
 
-import numpy as np
-
 from sim.countermeasures import BotOperator, Countermeasures
 from sim.slots import SlotBook
 from sim.streams import Uniforms
@@ -186,12 +184,16 @@ class Bots:
 
     # -- bookings -----------------------------------------------------------------------
     def win(self, p: int, u: float) -> None:
-        """A bot request came first on ``p``: the operator is drawn by rate."""
+        """A bot request came first on ``p``: the operator is drawn by rate (``u`` uniform)."""
         now = self.channel.ctx.env.now
         active = [k for k in range(len(self.operators)) if self._active(k, p, now)]
-        weights = np.array([self.operators[k].rate for k in active])
-        k = active[min(int(np.searchsorted(np.cumsum(weights) / weights.sum(), u)),
-                       len(active) - 1)]
+        if not active:
+            return  # cannot happen while the grab's token is valid; nothing to book then
+        x = u * sum(self.operators[k].rate for k in active)
+        for k in active:
+            x -= self.operators[k].rate
+            if x < 0:
+                break
         self.book(k, p)
 
     def book(self, k: int, p: int) -> None:

@@ -141,13 +141,19 @@ class SlotBook:
 
     def open(self, slots: Iterable[int]) -> set[int]:
         """Put slots into the free pools; return the procedures that got some."""
-        slots = np.fromiter(slots, dtype=np.int64)
-        self.state[slots] = self.FREE
-        self.n_opened += slots.size
+        if isinstance(slots, np.ndarray):  # a release: many slots at once
+            self.state[slots] = self.FREE
+            pairs = zip(slots.tolist(), self.procedure[slots].tolist(), strict=True)
+        else:  # a slot given back: one at a time, no array round trip
+            slots = list(slots)
+            for s in slots:
+                self.state[s] = self.FREE
+            pairs = ((s, int(self.procedure[s])) for s in slots)
         touched = set()
-        for s, p in zip(slots.tolist(), self.procedure[slots].tolist(), strict=True):
+        for s, p in pairs:
             heapq.heappush(self.pool.setdefault(p, []), (self.time_list[s], s))
             touched.add(p)
+            self.n_opened += 1
         return touched
 
     def has_free(self, p: int, now: float) -> bool:
