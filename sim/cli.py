@@ -99,8 +99,9 @@ def run(
     if not quiet:
         shown = results.kpis if by_procedure else results.kpis[
             results.kpis["procedure"] == "all"]
+        scope = "by procedure" if by_procedure else "all procedures; per procedure in kpis.csv"
         out.print(kpi_rich_table(shown, f"{spec.name}: {replications} replications, seed "
-                                        f"{seed} (all procedures; per procedure in kpis.csv)"))
+                                        f"{seed} ({scope})"))
     err.print(f"wrote {escape(str(out_dir))}/ (kpis.csv, replications.csv, applicants.parquet, "
               f"daily.parquet, scenario.yaml, manifest.json) in {elapsed:.1f} s")
 
