@@ -25,10 +25,10 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sim import metrics
 from sim.experiment import RunResult, run
+from sim.intervals import t_halfwidth
 from sim.scenario import Scenario
 
 HEADLINE = ("wait_days_mean", "wait_days_p90", "abandoned_share")
@@ -66,28 +66,7 @@ def unique_labels(names: Sequence[str]) -> list[str]:
     return out
 
 
-def t_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float, int]:
-    """Mean, Student-t half-width and count of the finite ``values``.
-
-    Identical values give a half-width of exactly 0; fewer than two give NaN.
-
-    >>> mean, half, n = t_interval(np.array([1.0, 2.0, 3.0]))
-    >>> mean, round(half, 3), n
-    (2.0, 2.484, 3)
-    >>> t_interval(np.array([0.0, 0.0, np.nan]))
-    (0.0, 0.0, 2)
-    """
-    values = values[np.isfinite(values)]
-    n = int(values.size)
-    if n == 0:
-        return math.nan, math.nan, 0
-    mean = float(values.mean())
-    if n < 2:
-        return mean, math.nan, n
-    if np.ptp(values) == 0:
-        return mean, 0.0, n
-    return mean, float(stats.t.ppf((1 + confidence) / 2, n - 1)
-                       * values.std(ddof=1) / math.sqrt(n)), n
+t_interval = t_halfwidth  # mean, Student-t half-width, count (see sim.intervals)
 
 
 def paired_differences(replications: pd.DataFrame, baseline: str,
