@@ -94,8 +94,8 @@ class CalendarSpec(Frozen):
     )
     subdivision: str | None = Field(
         None,
-        description="Département code for local holidays (e.g. '57', '67', '68' for "
-        "Alsace-Moselle); None for national holidays only.",
+        description="Code for local public holidays, as the holidays library names them: "
+        "'57' (Moselle), '6AE' (Alsace: Bas-Rhin, Haut-Rhin), '971'...; None: national only.",
     )
 
     @field_validator("weekdays")
@@ -105,6 +105,21 @@ class CalendarSpec(Frozen):
         if bad:
             raise ValueError(f"weekdays must be integers 0 (Monday) to 6 (Sunday), got {bad}")
         return tuple(sorted(set(v)))
+
+    @field_validator("subdivision")
+    @classmethod
+    def _known_subdivision(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        import holidays
+
+        known = holidays.France.subdivisions
+        if v not in known:
+            raise ValueError(
+                f"unknown subdivision {v!r} for French public holidays; allowed: "
+                f"{', '.join(known)} (quote numeric codes, e.g. '57')"
+            )
+        return v
 
     @model_validator(mode="after")
     def _hours_order(self) -> CalendarSpec:

@@ -28,9 +28,10 @@ from sim.scenario import Scenario, Staff
 
 
 def etp_series(
-    staff: Staff, calendar: Calendar, office: Literal["front", "back"]
+    staff: Staff, calendar: Calendar, office: Literal["front", "back"], ramp: bool = True
 ) -> np.ndarray:
-    """ETP on each day of the horizon for one office.
+    """ETP on each day of the horizon for one office (``ramp=False``: new staff count in
+    full from their first day, as they are paid, not as they produce).
 
     >>> import datetime as dt
     >>> from sim.calendar import build_calendar
@@ -48,8 +49,9 @@ def etp_series(
         if r.office != office:
             continue
         since = days - _day(calendar, r.start)
-        ramp = np.clip(since / r.ramp_up_days, 0.0, 1.0) if r.ramp_up_days else (since >= 0)
-        etp += r.etp * np.where(since >= 0, ramp, 0.0)
+        share = (np.clip(since / r.ramp_up_days, 0.0, 1.0) if r.ramp_up_days and ramp
+                 else (since >= 0))
+        etp += r.etp * np.where(since >= 0, share, 0.0)
     for s in staff.seasonal:
         if s.office == office:
             etp += s.etp * ((days >= _day(calendar, s.start)) & (days < _day(calendar, s.end)))
@@ -72,7 +74,8 @@ def counter_minutes(staff: Staff, calendar: Calendar) -> np.ndarray:
 def staff_cost_eur(staff: Staff, calendar: Calendar, first_day: float = 0.0) -> float:
     """Cost of front- and back-office staff over the horizon from ``first_day`` on."""
     keep = np.arange(calendar.n_days) >= np.floor(first_day)
-    etp = etp_series(staff, calendar, "front") + etp_series(staff, calendar, "back")
+    etp = (etp_series(staff, calendar, "front", ramp=False)
+           + etp_series(staff, calendar, "back", ramp=False))  # trainees are paid in full
     return float(etp[keep].sum() * staff.cost_per_etp_year_eur / 365.0)
 
 

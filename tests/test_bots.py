@@ -112,7 +112,8 @@ def test_for_hire_wastes_nothing_and_every_bot_booking_is_paid() -> None:
 
 def test_more_filtering_lowers_bot_share_and_human_waits() -> None:
     """Paired over replications under the same seed: 99 % t-intervals of the differences.
-    Waits are the Kaplan-Meier median over all applicants (every applicant is a person)."""
+    Waits are the Kaplan-Meier median of the people who book online, where bots compete
+    (the desk's visitors are not affected, and mixing them in shifts the median by mix)."""
     longer = ["horizon.days=240", "staff.front_office_etp=4",
               "bots.reseller.requests_per_day=50000"]
     share, wait = [], []
@@ -120,7 +121,8 @@ def test_more_filtering_lowers_bot_share_and_human_waits() -> None:
         low = run(variant(bot_scenario(filtered_share=0.0), longer), 21, r).kpis
         high = run(variant(bot_scenario(filtered_share=0.95), longer), 21, r).kpis
         share.append(kpi(high, "bot_slot_share") - kpi(low, "bot_slot_share"))
-        wait.append(kpi(high, "wait_days_p50") - kpi(low, "wait_days_p50"))
+        wait.append(kpi(high, "wait_days_p50.access.digital")
+                    - kpi(low, "wait_days_p50.access.digital"))
     for diffs in (np.array(share), np.array(wait)):
         half = 4.032 * diffs.std(ddof=1) / np.sqrt(diffs.size)  # t(0.995, 5)
         assert diffs.mean() + half < 0, diffs

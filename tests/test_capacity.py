@@ -61,3 +61,25 @@ def test_later_visits_never_take_more_than_their_share_of_counters() -> None:
     booking = booking_minutes(spec, cal)
     total = counter_minutes(spec.staff, cal)
     np.testing.assert_allclose(booking[cal.is_open], total[cal.is_open] / 3.7)
+
+
+def test_trainees_are_paid_in_full_while_they_ramp_up() -> None:
+    spec = scenario(staff={"reinforcements": [{"start": "2021-03-01", "etp": 4,
+                                               "ramp_up_days": 60}]})
+    cal = build_calendar(spec.calendar, spec.horizon)
+    assert etp_series(spec.staff, cal, "front")[10] < 10  # still training: fewer counters
+    assert staff_cost_eur(spec.staff, cal) == pytest.approx(10 * 90 * 45000 / 365)
+
+
+def test_desk_counters_carry_fractions_over() -> None:
+    """0.76 of a counter a day is one counter on about three days out of four."""
+    from sim.booking.desk import counters_per_day
+    from sim.model import booking_minutes
+
+    spec = scenario(staff={"front_office_etp": 10}, channels={"desk": {"counter_share": 0.15}})
+    cal = build_calendar(spec.calendar, spec.horizon)
+    minutes = booking_minutes(spec, cal)
+    counters = counters_per_day(spec.channels["desk"], cal, minutes)
+    offered = (counters * cal.open_minutes).sum()
+    wanted = (minutes * 0.15).sum()
+    assert abs(offered - wanted) < cal.open_minutes.max()  # within one counter-day

@@ -218,6 +218,8 @@ def test_demand_steps_change_the_arrival_rate() -> None:
          "procedures.renewal.anef.from_date = 2031-01-01: outside the horizon"),
         ({"channels": {"online": {"kind": "waitlist", "order": "earliest_deadline_first"}}},
          "needs a release schedule"),
+        ({"calendar": {"subdivision": "67"}},
+         "calendar.subdivision = '67': unknown subdivision '67' for French public holidays"),
     ],
 )
 def test_bad_deadline_input_names_the_field(changes: dict[str, Any], expected: str) -> None:

@@ -33,13 +33,24 @@ from sim.records import SERVED
 def counters_per_day(
     spec: DeskChannel, calendar: Calendar, counter_minutes: np.ndarray
 ) -> np.ndarray:
-    """Open counters on each day: fixed, or the desk's share of counter time / opening time."""
+    """Open counters on each day: fixed, or the desk's share of counter time / opening time,
+    in whole counters with the fractions carried over to the next open days (so 0.75 of a
+    counter is one counter three days out of four, not always one or never).
+
+    >>> from sim.calendar import build_calendar
+    >>> from sim.scenario import CalendarSpec, Horizon
+    >>> from sim.channels import DeskChannel
+    >>> cal = build_calendar(CalendarSpec(continuous=True), Horizon(days=4))
+    >>> counters_per_day(DeskChannel(counter_share=0.75), cal, np.full(4, 1440.0)).tolist()
+    [0, 1, 1, 1]
+    """
     if spec.counters is not None:
         return np.where(calendar.is_open, spec.counters, 0).astype(np.int64)
     minutes = counter_minutes * spec.counter_share
     with np.errstate(divide="ignore", invalid="ignore"):
         counters = np.where(calendar.open_minutes > 0, minutes / calendar.open_minutes, 0.0)
-    return np.floor(counters + 0.5).astype(np.int64)
+    whole = np.floor(np.cumsum(counters) + 1e-9)
+    return np.diff(whole, prepend=0.0).astype(np.int64)
 
 
 class Desk:
