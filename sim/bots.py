@@ -92,6 +92,7 @@ class Bots:
         self.measures = scenario.countermeasures
         self.operators = self._operators(channel)
         self._any = bool(self.operators)
+        self._way = self._ways()
         self.held = dict.fromkeys(range(len(self.operators)), 0)
         self.buyers: dict[int, deque[int]] = {p: deque() for p in channel.served_codes}
         # unsold slots per procedure, oldest booking first: slot -> operator
@@ -134,19 +135,36 @@ class Bots:
         checked = m.agdref_check and self.channel.procedure_names[p] in m.agdref_procedures
         return not checked
 
-    def _active(self, k: int, p: int, now: float) -> bool:
-        op = self.operators[k]
-        if p not in op.targets:
-            return False
-        if self._speculates(op, p):
-            return self.held[k] < op.cap
-        to_order = op.spec.mode == "for_hire" or (
-            self.measures.prepayment_eur > 0 and not self.measures.name_bound)
-        return to_order and self.buyer(p, now) is not None
+    def _ways(self) -> dict[int, list[tuple[int, str]]]:
+        """Per procedure, the operators targeting it and how they book it (the measures are
+        fixed for the run): ``spec`` under invented names, ``order`` for a buyer, or none."""
+        m = self.measures
+        to_order = m.prepayment_eur > 0 and not m.name_bound
+        ways: dict[int, list[tuple[int, str]]] = {p: [] for p in self.channel.served_codes}
+        for k, op in enumerate(self.operators):
+            for p in op.targets:
+                if self._speculates(op, p):
+                    ways[p].append((k, "spec"))
+                elif op.spec.mode == "for_hire" or to_order:
+                    ways[p].append((k, "order"))
+        return ways
+
+    def _active(self, k: int, way: str, p: int, now: float) -> bool:
+        if way == "spec":
+            return self.held[k] < self.operators[k].cap
+        return self.buyer(p, now) is not None
+
+    def active(self, p: int, now: float) -> list[int]:
+        """The operators able to book ``p`` now."""
+        return [k for k, way in self._way[p] if self._active(k, way, p, now)]
 
     def rate(self, p: int, now: float) -> float:
         """Total effective request rate of the operators competing for ``p`` now."""
-        return sum(op.rate for k, op in enumerate(self.operators) if self._active(k, p, now))
+        total = 0.0
+        for k, way in self._way[p]:
+            if self._active(k, way, p, now):
+                total += self.operators[k].rate
+        return total
 
     def next_change(self, p: int, now: float) -> float:
         """When the set of active operators may next change by itself (a buyer's turn)."""
@@ -183,10 +201,11 @@ class Bots:
         return price.mean_eur * math.exp(z * math.sqrt(sigma2) - sigma2 / 2)
 
     # -- bookings -----------------------------------------------------------------------
-    def win(self, p: int, u: float) -> None:
-        """A bot request came first on ``p``: the operator is drawn by rate (``u`` uniform)."""
-        now = self.channel.ctx.env.now
-        active = [k for k in range(len(self.operators)) if self._active(k, p, now)]
+    def win(self, p: int, u: float, now: float | None = None) -> None:
+        """A bot request came first on ``p`` at ``now`` (default: the clock's time; the race
+        resolves bursts ahead of the clock): the operator is drawn by rate (``u`` uniform)."""
+        now = self.channel.ctx.env.now if now is None else now
+        active = self.active(p, now)
         if not active:
             return  # cannot happen while the grab's token is valid; nothing to book then
         x = u * sum(self.operators[k].rate for k in active)
@@ -194,17 +213,18 @@ class Bots:
             x -= self.operators[k].rate
             if x < 0:
                 break
-        self.book(k, p)
+        self.book(k, p, now)
 
-    def book(self, k: int, p: int) -> None:
+    def book(self, k: int, p: int, now: float | None = None) -> None:
         """Operator ``k`` books the earliest free slot of ``p`` (call when active)."""
         channel, op = self.channel, self.operators[k]
-        book, now = channel.book, channel.ctx.env.now
+        book = channel.book
+        now = channel.ctx.env.now if now is None else now
         if self._speculates(op, p):
             s = book.take(p, SlotBook.BOT, now)
             self.held[k] += 1
             self.inventory[p][s] = k
-            self.sell(p)
+            self.sell(p, now)
             due = book.time_list[s] - op.spec.unsold_release_days
             if s in self.inventory[p] or op.cap < math.inf:
                 heapq.heappush(self._due, (due, s, k, p))
@@ -234,10 +254,10 @@ class Bots:
                 out.append((k, int(min(op.spec.identities, op.cap - self.held[k]))))
         return out
 
-    def sell(self, p: int) -> None:
+    def sell(self, p: int, now: float | None = None) -> None:
         """Sell held slots of ``p`` to buyers whose turn has come; wait for the next one."""
         channel = self.channel
-        now = channel.ctx.env.now
+        now = channel.ctx.env.now if now is None else now
         stock = self.inventory[p]
         while stock:
             buyer = self.buyer(p, now)
@@ -251,17 +271,16 @@ class Bots:
             channel.ctx.records.paid_eur[buyer] = price
             channel.settle(buyer, s, now)
         if stock:
-            self._schedule_sale(p)
+            self._schedule_sale(p, now)
         channel.changed(p)
 
-    def _schedule_sale(self, p: int) -> None:
+    def _schedule_sale(self, p: int, now: float | None = None) -> None:
         """Come back to sell when the next buyer's turn comes (one pending visit at most)."""
-        now = self.channel.ctx.env.now
-        turn = self.next_change(p, now)
+        env = self.channel.ctx.env
+        turn = self.next_change(p, env.now if now is None else now)
         if turn < self._sale_at[p]:
             self._sale_at[p] = turn
-            self.channel.ctx.env.timeout(turn - now).callbacks.append(
-                lambda _e: self._sale_timer(p, turn))
+            env.timeout(turn - env.now).callbacks.append(lambda _e: self._sale_timer(p, turn))
 
     def _sale_timer(self, p: int, turn: float) -> None:
         if turn == self._sale_at[p]:

@@ -75,9 +75,9 @@ class Race(SlotChannel):
     def _next_check(self, p: int) -> None:
         """Draw the next successful check for procedure ``p``, if any can succeed.
 
-        When nothing else is scheduled before it and only people compete, the check is
-        resolved on the spot and the next one drawn (a release's burst of bookings then
-        costs one event, not one per booking); otherwise it becomes an event.
+        When nothing else is scheduled before it, the check is resolved on the spot and the
+        next one drawn (a release's burst of bookings, by people or bots, then costs one
+        event, not one per booking); otherwise it becomes an event.
         """
         env, pool, book, bots = self.ctx.env, self.seekers[p], self.book, self._bots
         now, horizon = env.now, self.ctx.horizon
@@ -103,10 +103,10 @@ class Race(SlotChannel):
                 env.timeout(wake - env.now).callbacks.append(
                     lambda _e, t=token: self._recheck(p, t))
                 return
-            if rivals == 0.0 and at < min(env.peek(), horizon):
+            if at < min(env.peek(), horizon):
                 now = at  # nothing can happen in between: book it here and go on
                 if book.has_free(p, now):
-                    self._people_win(p, self.u() * total, total, now)
+                    self._resolve(p, self.u() * total, pool.total, rivals, now)
                 continue
             env.timeout(at - env.now).callbacks.append(
                 lambda _e, t=token, h=pool.total, b=rivals: self._grab(p, t, h, b))
@@ -148,18 +148,21 @@ class Race(SlotChannel):
         pool.remove(i, cls)
         self.book_slot(i, p, now)
 
+    def _resolve(self, p: int, x: float, people: float, rivals: float, now: float) -> None:
+        """The check ``x`` (uniform on [0, people + rivals)) books a slot at ``now``."""
+        if x < people:
+            self._people_win(p, x, people, now)
+        else:
+            self._grabbing = p  # what the bots change on p is redrawn by the caller
+            self.bots.win(p, (x - people) / rivals, now)
+            self._grabbing = -1
+
     def _grab(self, p: int, token: int, people: float, rivals: float) -> None:
         if token != self.version[p]:
             return  # the state changed since this check was drawn; it was redrawn then
         now = self.ctx.env.now
         if self.book.has_free(p, now):
-            x = self.u() * (people + rivals)
-            if x < people:
-                self._people_win(p, x, people, now)
-            else:
-                self._grabbing = p  # what the bots change on p is redrawn just below
-                self.bots.win(p, (x - people) / rivals)
-                self._grabbing = -1
+            self._resolve(p, self.u() * (people + rivals), people, rivals, now)
         self._next_check(p)
 
     def is_seeking(self, i: int) -> bool:
