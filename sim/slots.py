@@ -97,10 +97,16 @@ def release_times(
 class SlotBook:
     """The slots of one channel: when each takes place and opens, and who holds it.
 
-    Free released slots wait in one heap per procedure, earliest appointment first. A slot
+    Free released slots wait in heaps per procedure, earliest appointment first. A slot
     too close to be booked (less than ``min_lead`` ahead) when it reaches the top is expired:
     it will be counted as wasted. Every booking and cancellation is logged for the tests
     and the tables.
+
+    Some bookers want only slots far enough ahead (a speculative bot operator cannot sell a
+    slot dated within days). Each such lead (:meth:`add_lead`) splits the free slots of a
+    procedure into *tiers*: tier ``k`` holds the slots dated at least ``leads[k-1]`` days
+    ahead, below the next lead. Slots enter the top tier and move down as time passes, so
+    the earliest slot of a tier and above is a heap top: every query stays logarithmic.
     """
 
     UNRELEASED, FREE, BOOKED, EXPIRED, PREBOOKED = 0, 1, 2, 3, 4
@@ -118,7 +124,10 @@ class SlotBook:
         # held by applicants who came before the start
         self.state[self.release < 0] = self.PREBOOKED
         self.holder = np.full(self.time.size, -1, dtype=np.int64)
-        self.pool: dict[int, list[tuple[float, int]]] = {}
+        # per procedure, tiers of heaps of free slots (time, slot): see add_lead
+        self.pool: dict[int, list[list[tuple[float, int]]]] = {}
+        self.leads: list[float] = []
+        self._tidy_at: dict[int, float] = {}  # when each procedure's pool was last tidied
         self.log_slot: list[int] = []
         self.log_applicant: list[int] = []
         self.log_time: list[float] = []
@@ -139,6 +148,33 @@ class SlotBook:
         cuts = np.flatnonzero(np.diff(self.release[todo])) + 1
         return [(float(self.release[g[0]]), g) for g in np.split(todo, cuts)]
 
+    def add_lead(self, lead: float) -> int:
+        """Let bookers ask for slots at least ``lead`` days ahead; return the tier to name
+        in :meth:`has_free` and :meth:`take` (0, the whole pool, when ``lead`` is no more
+        than ``min_lead``). Call before any slot is opened.
+
+        >>> book = SlotBook(np.array([1.0, 5.0]), np.array([0, 0]), np.ones(2),
+        ...                 np.zeros(2), min_lead=0.0)
+        >>> tier = book.add_lead(2.0)
+        >>> _ = book.open(np.array([0, 1]))
+        >>> book.take(0, 7, 0.0, tier=tier), book.has_free(0, 0.0, tier), book.take(0, 8, 0.0)
+        (1, False, 0)
+        """
+        if self.pool:
+            raise RuntimeError("add_lead after slots were opened")
+        if lead <= self.min_lead:
+            return 0
+        if lead not in self.leads:
+            self.leads.append(lead)
+            self.leads.sort()
+        return self.leads.index(lead) + 1
+
+    def _tiers(self, p: int) -> list[list[tuple[float, int]]]:
+        tiers = self.pool.get(p)
+        if tiers is None:
+            tiers = self.pool[p] = [[] for _ in range(len(self.leads) + 1)]
+        return tiers
+
     def open(self, slots: Iterable[int]) -> set[int]:
         """Put slots into the free pools; return the procedures that got some."""
         if isinstance(slots, np.ndarray):  # a release: many slots at once
@@ -150,24 +186,51 @@ class SlotBook:
                 self.state[s] = self.FREE
             pairs = ((s, int(self.procedure[s])) for s in slots)
         touched = set()
+        self._tidy_at.clear()
         for s, p in pairs:
-            heapq.heappush(self.pool.setdefault(p, []), (self.time_list[s], s))
+            heapq.heappush(self._tiers(p)[-1], (self.time_list[s], s))  # moves down later
             touched.add(p)
             self.n_opened += 1
         return touched
 
-    def has_free(self, p: int, now: float) -> bool:
-        """Is a bookable slot of procedure ``p`` free now? Expires those too close."""
-        heap = self.pool.get(p)
-        while heap and heap[0][0] < now + self.min_lead:
-            self.state[heapq.heappop(heap)[1]] = self.EXPIRED
-            self.n_expired += 1
-        return bool(heap)
+    def has_free(self, p: int, now: float, tier: int = 0) -> bool:
+        """Is a bookable slot of procedure ``p`` free now (in ``tier`` or above)? Expires
+        those too close."""
+        tiers = self.pool.get(p)
+        if tiers is None:
+            return False
+        if self._tidy_at.get(p) != now:
+            self._tidy(p, tiers, now)
+        return any(tiers[tier:]) if tier else any(tiers)
 
-    def take(self, p: int, applicant: int, now: float, by_bot: bool = False) -> int:
-        """Book the earliest bookable free slot of ``p`` (call :meth:`has_free` first);
-        ``applicant`` is :attr:`BOT` for a booking under an invented name."""
-        _, s = heapq.heappop(self.pool[p])
+    def _tidy(self, p: int, tiers: list[list[tuple[float, int]]], now: float) -> None:
+        """Move slots now closer than a lead down a tier; expire those too close to book.
+        Holds until ``now`` changes or a slot is opened (taking the earliest keeps it)."""
+        for k in range(len(tiers) - 1, 0, -1):
+            heap, edge = tiers[k], now + self.leads[k - 1]
+            while heap and heap[0][0] < edge:
+                heapq.heappush(tiers[k - 1], heapq.heappop(heap))
+        limit = now + self.min_lead
+        for heap in tiers:
+            while heap and heap[0][0] < limit:
+                self.state[heapq.heappop(heap)[1]] = self.EXPIRED
+                self.n_expired += 1
+            if heap:
+                break
+        self._tidy_at[p] = now
+
+    def take(self, p: int, applicant: int, now: float, by_bot: bool = False,
+             tier: int = 0) -> int:
+        """Book the earliest bookable free slot of ``p`` in ``tier`` or above (call
+        :meth:`has_free` first); ``applicant`` is :attr:`BOT` for a booking under an
+        invented name."""
+        tiers = self.pool[p]
+        if self._tidy_at.get(p) != now:
+            self._tidy(p, tiers, now)
+        for heap in tiers[tier:]:
+            if heap:
+                break
+        _, s = heapq.heappop(heap)
         self.state[s] = self.BOOKED
         self.holder[s] = applicant
         self.log_slot.append(s)
@@ -181,11 +244,14 @@ class SlotBook:
         self.holder[s] = buyer
         self.sales.append((s, buyer, now, price))
 
-    def cancel(self, s: int) -> None:
-        """A booking is given back: the slot is free again (it is released anew)."""
-        self.holder[s] = -1
-        self.n_cancelled += 1
-        self.open((s,))
+    def cancel(self, slots: Iterable[int]) -> set[int]:
+        """Bookings given back: the slots are free again (released anew); return the
+        procedures that got some."""
+        slots = list(slots)
+        for s in slots:
+            self.holder[s] = -1
+        self.n_cancelled += len(slots)
+        return self.open(slots)
 
     def attended(self, outcome: np.ndarray) -> np.ndarray:
         """Slots whose appointment took place: held by someone served with it, or booked
@@ -197,8 +263,9 @@ class SlotBook:
 
     def expire_remaining(self) -> None:
         """At the horizon, free slots were never used."""
-        for heap in self.pool.values():
-            for _, s in heap:
-                self.state[s] = self.EXPIRED
-                self.n_expired += 1
-            heap.clear()
+        for tiers in self.pool.values():
+            for heap in tiers:
+                for _, s in heap:
+                    self.state[s] = self.EXPIRED
+                    self.n_expired += 1
+                heap.clear()

@@ -167,8 +167,7 @@ class SlotChannel:
     def _cancel(self, i: int, s: int) -> None:
         rec = self.ctx.records
         rec.outcome[i], rec.left_at[i] = CANCELLED, self.ctx.env.now
-        self.book.cancel(s)
-        self.on_release({int(self.book.procedure[s])})
+        self.on_release(self.book.cancel((s,)))
 
     # -- the end ----------------------------------------------------------------------
     def close(self) -> None:
