@@ -34,6 +34,8 @@ import math
 from collections import deque
 from typing import TYPE_CHECKING, NamedTuple
 
+import numpy as np
+
 from sim.countermeasures import BotOperator, Countermeasures
 from sim.slots import SlotBook
 from sim.streams import Uniforms
@@ -93,16 +95,30 @@ class Bots:
         self.operators = self._operators(channel)
         self._any = bool(self.operators)
         self._way = self._ways()
+        # speculative operators book only slots they could still sell (see module doc)
+        self._tier = [channel.book.add_lead(op.spec.unsold_release_days)
+                      if op.spec.mode == "speculative" else 0 for op in self.operators]
         self.held = dict.fromkeys(range(len(self.operators)), 0)
         self.buyers: dict[int, deque[int]] = {p: deque() for p in channel.served_codes}
         # unsold slots per procedure, oldest booking first: slot -> operator
         self.inventory: dict[int, dict[int, int]] = {p: {} for p in channel.served_codes}
         self.buy_after = scenario.behaviour.resale.buy_after_days
         self.u = Uniforms(ctx.streams[f"bots.{channel.name}"])
-        self._sale_at = dict.fromkeys(channel.served_codes, math.inf)
-        self._due: list[tuple[float, int, int, int]] = []  # give-up time, slot, operator, proc
+        self._give_up_rng = ctx.streams[f"bots.give_up.{channel.name}"]
+        # bookings counted against a cap, until unsold_release_days before their date
+        self._due: list[tuple[float, int]] = []  # (time it stops counting, operator)
+        # unsold bookings are found by date at each round: slots in time order, the
+        # operator that booked each one, and per operator how far its rounds have looked
+        book = channel.book
+        self._by_time = np.argsort(book.time, kind="stable")
+        self._times = book.time[self._by_time]
+        self._op_of = np.full(book.size, -1, dtype=np.int64)
+        self._looked = [0] * len(self.operators)
         pop = ctx.population
-        self._arrival = pop.arrival.tolist()
+        # a buyer enters the market at the operators' first round after buy_after days
+        self._turn = np.ceil(pop.arrival + self.buy_after).tolist()
+        self._deadline = (pop.arrival + pop.patience).tolist()
+        self._proc = pop.procedure.tolist()
         self._willing = pop.willing_to_pay
 
     @staticmethod
@@ -149,14 +165,24 @@ class Bots:
                     ways[p].append((k, "order"))
         return ways
 
+    def _reach(self, k: int, p: int, now: float) -> int:
+        """The slot tier a speculative operator books from: any slot while a buyer is in
+        the market (it is sold at once), else only slots it could still sell."""
+        return 0 if self.buyer(p, now) is not None else self._tier[k]
+
     def _active(self, k: int, way: str, p: int, now: float) -> bool:
         if way == "spec":
-            return self.held[k] < self.operators[k].cap
+            if self.held[k] >= self.operators[k].cap:
+                return False
+            has_free, tier = self.channel.book.has_free, self._tier[k]
+            if has_free(p, now, tier):
+                return True  # a slot it could still sell
+            return tier > 0 and has_free(p, now) and self.buyer(p, now) is not None
         return self.buyer(p, now) is not None
 
-    def active(self, p: int, now: float) -> list[int]:
-        """The operators able to book ``p`` now."""
-        return [k for k, way in self._way[p] if self._active(k, way, p, now)]
+    def active(self, p: int, now: float) -> list[tuple[int, str]]:
+        """The operators able to book ``p`` now, and how."""
+        return [(k, way) for k, way in self._way[p] if self._active(k, way, p, now)]
 
     def rate(self, p: int, now: float) -> float:
         """Total effective request rate of the operators competing for ``p`` now."""
@@ -166,29 +192,19 @@ class Bots:
                 total += self.operators[k].rate
         return total
 
-    def next_change(self, p: int, now: float) -> float:
-        """When the set of active operators may next change by itself (a buyer's turn)."""
-        queue = self.buyers.get(p)
-        if not queue:
-            return math.inf
-        turn = self._arrival[queue[0]] + self.buy_after
-        return turn if turn > now else math.inf
-
     # -- the market ---------------------------------------------------------------------
     def admit(self, i: int) -> None:
         """A seeker who would pay joins the queue of potential buyers."""
         if self._willing[i]:
-            p = int(self.channel.ctx.population.procedure[i])
-            self.buyers[p].append(i)
-            if self.inventory[p]:
-                self._schedule_sale(p)
+            self.buyers[self._proc[i]].append(i)
 
     def buyer(self, p: int, now: float) -> int | None:
-        """The longest-waiting willing seeker whose turn to pay has come, if any."""
-        queue = self.buyers[p]
-        while queue and not self.channel.is_seeking(queue[0]):
-            queue.popleft()
-        if queue and self._arrival[queue[0]] + self.buy_after <= now:
+        """The longest-waiting willing seeker in the market (still seeking, and whose turn
+        came at a midnight no later than ``now``), if any."""
+        queue, seeking, deadline = self.buyers[p], self.channel.is_seeking, self._deadline
+        while queue and (not seeking(queue[0]) or deadline[queue[0]] <= now):
+            queue.popleft()  # booked, or gave up (the pool may not have purged them yet)
+        if queue and self._turn[queue[0]] <= now:
             return queue[0]
         return None
 
@@ -207,31 +223,39 @@ class Bots:
         now = self.channel.ctx.env.now if now is None else now
         active = self.active(p, now)
         if not active:
-            return  # cannot happen while the grab's token is valid; nothing to book then
-        x = u * sum(self.operators[k].rate for k in active)
-        for k in active:
-            x -= self.operators[k].rate
-            if x < 0:
-                break
-        self.book(k, p, now)
+            return  # its slots came too close since the check was drawn: the request fails
+        if len(active) > 1:
+            x = u * sum(self.operators[k].rate for k, _ in active)
+            for k, way in active:
+                x -= self.operators[k].rate
+                if x < 0:
+                    break
+        else:
+            k, way = active[0]
+        self.book(k, p, now, way)
 
-    def book(self, k: int, p: int, now: float | None = None) -> None:
-        """Operator ``k`` books the earliest free slot of ``p`` (call when active)."""
+    def book(self, k: int, p: int, now: float | None = None, way: str | None = None) -> None:
+        """Operator ``k`` books the earliest free slot of ``p`` it wants (call when active):
+        under an invented name (``way`` "spec"), or for the buyer in the market."""
         channel, op = self.channel, self.operators[k]
         book = channel.book
         now = channel.ctx.env.now if now is None else now
-        if self._speculates(op, p):
-            s = book.take(p, SlotBook.BOT, now)
-            self.held[k] += 1
-            self.inventory[p][s] = k
-            self.sell(p, now)
-            due = book.time_list[s] - op.spec.unsold_release_days
-            if s in self.inventory[p] or op.cap < math.inf:
-                heapq.heappush(self._due, (due, s, k, p))
-            if self.held[k] == op.cap:
-                self._changed(k)  # the operator just reached its cap
-            return
+        if way is None:
+            way = "spec" if self._speculates(op, p) else "order"
         buyer = self.buyer(p, now)
+        if way == "spec":
+            s = book.take(p, SlotBook.BOT, now, tier=self._tier[k] if buyer is None else 0)
+            self._op_of[s] = k
+            self.inventory[p][s] = k
+            if buyer is not None:  # then the stock was empty: this slot is sold at once
+                self.sell(p, now)
+            due = book.time_list[s] - op.spec.unsold_release_days
+            if op.cap < math.inf and due > now:  # counts against the cap until then
+                self.held[k] += 1
+                heapq.heappush(self._due, (due, k))
+                if self.held[k] == op.cap:
+                    self._changed(k)  # the operator just reached its cap
+            return
         assert buyer is not None  # _active checked it
         channel.withdraw(buyer)
         s = book.take(p, buyer, now, by_bot=True)
@@ -243,14 +267,16 @@ class Bots:
         now = self.channel.ctx.env.now
         for k, op in enumerate(self.operators):
             while (p in op.targets and self._speculates(op, p) and self.held[k] < op.cap
-                   and self.channel.book.has_free(p, now)):
+                   and self.channel.book.has_free(p, now, self._reach(k, p, now))):
                 self.book(k, p)
 
     def entries(self, p: int) -> list[tuple[int, int]]:
         """Lottery tickets held by speculative operators: (operator, tickets)."""
         out = []
+        now = self.channel.ctx.env.now
         for k, op in enumerate(self.operators):
-            if p in op.targets and self._speculates(op, p) and self.held[k] < op.cap:
+            if (p in op.targets and self._speculates(op, p) and self.held[k] < op.cap
+                    and self.channel.book.has_free(p, now, self._reach(k, p, now))):
                 out.append((k, int(min(op.spec.identities, op.cap - self.held[k]))))
         return out
 
@@ -270,50 +296,51 @@ class Bots:
             channel.book.transfer(s, buyer, now, price)
             channel.ctx.records.paid_eur[buyer] = price
             channel.settle(buyer, s, now)
-        if stock:
-            self._schedule_sale(p, now)
         channel.changed(p)
 
-    def _schedule_sale(self, p: int, now: float | None = None) -> None:
-        """Come back to sell when the next buyer's turn comes (one pending visit at most)."""
-        env = self.channel.ctx.env
-        turn = self.next_change(p, env.now if now is None else now)
-        if turn < self._sale_at[p]:
-            self._sale_at[p] = turn
-            env.timeout(turn - env.now).callbacks.append(lambda _e: self._sale_timer(p, turn))
-
-    def _sale_timer(self, p: int, turn: float) -> None:
-        if turn == self._sale_at[p]:
-            self._sale_at[p] = math.inf
-            self.sell(p)
-
     def start(self) -> None:
-        """Operators go through their bookings once a day, at midnight."""
+        """Operators go through their bookings and their clients once a day, at midnight."""
         if self.operators:
-            self.channel.ctx.env.process(self._daily_give_ups())
+            self.channel.ctx.env.process(self._daily_round())
 
-    def _daily_give_ups(self):  # type: ignore[no-untyped-def]
+    def _daily_round(self):  # type: ignore[no-untyped-def]
         env = self.channel.ctx.env
         while True:
-            self._give_up(env.now)
+            now = env.now
+            self._give_up(now)
+            for p in self.channel.served_codes:
+                if self.buyer(p, now) is not None:  # buyers in the market: sell, compete
+                    self.sell(p, now)
             yield env.timeout(1.0)
 
     def _give_up(self, now: float) -> None:
         """Bookings within ``unsold_release_days`` of their date stop counting against the
         cap; unsold ones are given up: not honoured, or cancelled and released again."""
-        book = self.channel.book
         while self._due and self._due[0][0] <= now:
-            _, s, k, p = heapq.heappop(self._due)
-            op = self.operators[k]
-            if op.cap < math.inf:
-                self.held[k] -= 1
-                if self.held[k] == op.cap - 1:
-                    self._changed(k)  # back under the cap
-            if book.holder[s] == SlotBook.BOT:
+            _, k = heapq.heappop(self._due)
+            self.held[k] -= 1
+            if self.held[k] == self.operators[k].cap - 1:
+                self._changed(k)  # back under the cap
+        book, freed = self.channel.book, []
+        for k, op in enumerate(self.operators):
+            if op.spec.mode != "speculative":
+                continue
+            start = self._looked[k]
+            stop = int(np.searchsorted(self._times, now + op.spec.unsold_release_days,
+                                       side="right"))
+            self._looked[k] = stop
+            if stop == start:
+                continue
+            slots = self._by_time[start:stop]
+            unsold = slots[(book.holder[slots] == SlotBook.BOT) & (self._op_of[slots] == k)]
+            if not unsold.size:
+                continue
+            for s, p in zip(unsold.tolist(), book.procedure[unsold].tolist(), strict=True):
                 del self.inventory[p][s]
-                if self.u() >= op.spec.unsold_no_show_share:
-                    book.cancel(s)
-                    self.channel.on_release({p})
+            kept = self._give_up_rng.random(unsold.size) < op.spec.unsold_no_show_share
+            freed.extend(unsold[~kept].tolist())  # the others are simply not honoured
+        if freed:  # released again together: one resolution per procedure
+            self.channel.on_release(book.cancel(freed))
 
     def _changed(self, k: int) -> None:
         """Operator ``k``'s holdings changed: its competition on every target changed."""

@@ -112,20 +112,27 @@ def test_for_hire_wastes_nothing_and_every_bot_booking_is_paid() -> None:
 
 def test_more_filtering_lowers_bot_share_and_human_waits() -> None:
     """Paired over replications under the same seed: 99 % t-intervals of the differences.
-    Waits are the Kaplan-Meier median of the people who book online, where bots compete
-    (the desk's visitors are not affected, and mixing them in shifts the median by mix)."""
+
+    Filtering lowers the bots' share, serves more people and shortens the long waits (the
+    Kaplan-Meier 90th percentile of people who book online, where bots compete; the desk's
+    visitors are not affected). The median is not a fair measure here: operators give back
+    half their unsold slots two days before the date, so people who win those wait little,
+    while many others give up; filtering trades those last-minute slots for slots booked
+    at release, a month ahead.
+    """
     longer = ["horizon.days=240", "staff.front_office_etp=4",
               "bots.reseller.requests_per_day=50000"]
-    share, wait = [], []
+    diffs: dict[str, list[float]] = {"bot_slot_share": [], "served": [],
+                                      "wait_days_p90.access.digital": []}
     for r in range(6):
         low = run(variant(bot_scenario(filtered_share=0.0), longer), 21, r).kpis
         high = run(variant(bot_scenario(filtered_share=0.95), longer), 21, r).kpis
-        share.append(kpi(high, "bot_slot_share") - kpi(low, "bot_slot_share"))
-        wait.append(kpi(high, "wait_days_p50.access.digital")
-                    - kpi(low, "wait_days_p50.access.digital"))
-    for diffs in (np.array(share), np.array(wait)):
-        half = 4.032 * diffs.std(ddof=1) / np.sqrt(diffs.size)  # t(0.995, 5)
-        assert diffs.mean() + half < 0, diffs
+        for name, values in diffs.items():
+            values.append(kpi(high, name) - kpi(low, name))
+    for name, values in diffs.items():
+        d = np.array(values) * (-1 if name == "served" else 1)  # more served is better
+        half = 4.032 * d.std(ddof=1) / np.sqrt(d.size)  # t(0.995, 5)
+        assert d.mean() + half < 0, (name, d)
 
 
 def test_per_email_cap_limits_holdings() -> None:

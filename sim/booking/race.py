@@ -19,6 +19,12 @@ made ``Poisson(r_i t)`` unsuccessful visits (plus the successful one if they boo
 Seekers give up at ``arrival + patience``: their deadlines sit in a heap and are purged
 lazily; while slots are free, the next grab is never scheduled past the next deadline, so the
 rate is always exact.
+
+The channel keeps each procedure's next check pending and resolves the earliest one on the
+spot whenever no other event can come first, ahead of the clock, then the next earliest, and
+so on: a release's burst of bookings over all procedures costs one event, not one per
+booking. Procedures are taken in time order, so state they share (an operator's cap on the
+bookings it holds) is always seen as it was at that moment.
 """
 
 from __future__ import annotations
@@ -43,6 +49,11 @@ class Race(SlotChannel):
         self.seekers = {p: SeekerPool(self.rates) for p in self.served_codes}
         self.version = dict.fromkeys(self.served_codes, 0)
         self._grabbing = -1  # procedure whose grab is being resolved
+        # next check per procedure: (time, people's rate, rivals' rate); see _run
+        self._pending: dict[int, tuple[float, float, float]] = {}
+        self._running = False
+        self._now = 0.0  # time of the check being resolved (ahead of the clock)
+        self._timer_at = math.inf
         self._bots = self.bots if self.bots else None  # None: no operator on this channel
         # time with a bookable slot free, per procedure: (time, cumulative) at each change
         self._free_since: dict[int, float | None] = dict.fromkeys(self.served_codes)
@@ -73,44 +84,68 @@ class Race(SlotChannel):
             self.ctx.records.abandon(i, at)
 
     def _next_check(self, p: int) -> None:
-        """Draw the next successful check for procedure ``p``, if any can succeed.
+        """The state of ``p`` changed: redraw its next check, then resolve what can be."""
+        if self._running:
+            self._draw(p, self._now)
+        else:
+            self._draw(p, self.ctx.env.now)
+            self._run()
 
-        When nothing else is scheduled before it, the check is resolved on the spot and the
-        next one drawn (a release's burst of bookings, by people or bots, then costs one
-        event, not one per booking); otherwise it becomes an event.
-        """
-        env, pool, book, bots = self.ctx.env, self.seekers[p], self.book, self._bots
-        now, horizon = env.now, self.ctx.horizon
-        while True:
-            self.version[p] += 1
-            free = book.has_free(p, now)
-            if free != (self._free_since[p] is not None):
-                self._mark_free(p, now, free)
-            if not free:
-                return
-            if pool.deadlines and pool.deadlines[0][0] <= now:
-                self._purge(pool, now)
-            rivals = bots.rate(p, now) if bots else 0.0
-            total = pool.total + rivals
-            if total <= 0:
-                return
-            at = now - math.log(1.0 - self.u()) / total
-            token = self.version[p]
-            wake = pool.deadlines[0][0] if pool.deadlines else math.inf
-            if bots:
-                wake = min(wake, bots.next_change(p, now))
-            if wake < at:
-                env.timeout(wake - env.now).callbacks.append(
-                    lambda _e, t=token: self._recheck(p, t))
-                return
-            if at < min(env.peek(), horizon):
-                now = at  # nothing can happen in between: book it here and go on
-                if book.has_free(p, now):
-                    self._resolve(p, self.u() * total, pool.total, rivals, now)
-                continue
-            env.timeout(at - env.now).callbacks.append(
-                lambda _e, t=token, h=pool.total, b=rivals: self._grab(p, t, h, b))
+    def _draw(self, p: int, now: float) -> None:
+        """Draw the next check for procedure ``p`` from ``now``, if any can succeed: it is
+        left pending, or a recheck is set at the next seeker's deadline if that comes
+        first (the rate changes then)."""
+        pool, book, bots = self.seekers[p], self.book, self._bots
+        self.version[p] += 1
+        self._pending.pop(p, None)
+        free = book.has_free(p, now)
+        if free != (self._free_since[p] is not None):
+            self._mark_free(p, now, free)
+        if not free:
             return
+        if pool.deadlines and pool.deadlines[0][0] <= now:
+            self._purge(pool, now)
+        rivals = bots.rate(p, now) if bots else 0.0
+        total = pool.total + rivals
+        if total <= 0:
+            return
+        at = now - math.log(1.0 - self.u()) / total
+        wake = pool.deadlines[0][0] if pool.deadlines else math.inf
+        if wake < at:
+            env, token = self.ctx.env, self.version[p]
+            env.timeout(wake - env.now).callbacks.append(
+                lambda _e, t=token: self._recheck(p, t))
+            return
+        self._pending[p] = (at, pool.total, rivals)
+
+    def _run(self) -> None:
+        """Resolve pending checks in time order while nothing else can happen before them
+        (ahead of the clock); leave one timer at the earliest of the others."""
+        env, horizon, pending = self.ctx.env, self.ctx.horizon, self._pending
+        self._running = True
+        try:
+            while pending:
+                p = (next(iter(pending)) if len(pending) == 1
+                     else min(pending, key=lambda q: pending[q][0]))
+                at, people, rivals = pending[p]
+                if at > env.now and at >= min(env.peek(), horizon):
+                    if at < self._timer_at:  # an earlier timer than the one set
+                        self._timer_at = at
+                        env.timeout(at - env.now).callbacks.append(
+                            lambda _e, t=at: self._timer(t))
+                    return
+                del pending[p]
+                self._now = at
+                if self.book.has_free(p, at):
+                    self._resolve(p, self.u() * (people + rivals), people, rivals, at)
+                self._draw(p, at)
+        finally:
+            self._running = False
+
+    def _timer(self, at: float) -> None:
+        if at == self._timer_at:
+            self._timer_at = math.inf
+        self._run()
 
     def _mark_free(self, p: int, now: float, free: bool) -> None:
         """Keep the cumulative time during which a bookable slot of ``p`` was free."""
@@ -156,14 +191,6 @@ class Race(SlotChannel):
             self._grabbing = p  # what the bots change on p is redrawn by the caller
             self.bots.win(p, (x - people) / rivals, now)
             self._grabbing = -1
-
-    def _grab(self, p: int, token: int, people: float, rivals: float) -> None:
-        if token != self.version[p]:
-            return  # the state changed since this check was drawn; it was redrawn then
-        now = self.ctx.env.now
-        if self.book.has_free(p, now):
-            self._resolve(p, self.u() * (people + rivals), people, rivals, now)
-        self._next_check(p)
 
     def is_seeking(self, i: int) -> bool:
         return i in self.seekers[self._proc[i]].where
