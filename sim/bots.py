@@ -12,10 +12,16 @@ analytic resolution of each release, so run time does not depend on the request 
 ``buy_after_days`` and are willing to pay (``behaviour.resale``), oldest first; a sale hands
 the slot to the buyer at a price drawn from the operator's lognormal ``price``. A slot still
 unsold ``unsold_release_days`` before its date is given up: not honoured (wasted) with
-probability ``unsold_no_show_share``, otherwise cancelled and released again (and may be
-sniped again). An operator holds at most ``identities * per_email_cap`` bookings at once (a
-booking stops counting ``unsold_release_days`` before its date). Operators go through their
-bookings once a day, at midnight: one event a day, however many slots they hold.
+probability ``unsold_no_show_share``, otherwise cancelled and released again. An operator
+therefore books only slots dated more than ``unsold_release_days`` ahead, which it could
+still sell, unless a buyer is waiting in the market: then it books any slot and sells it at
+once (so a slot given back may be sniped again, for a buyer). An operator holds at most
+``identities * per_email_cap`` bookings at once (a booking stops counting
+``unsold_release_days`` before its date). Operators go through their bookings and their
+clients once a day, at midnight: a willing applicant enters the market at the first round
+after ``buy_after_days`` of looking, buys what is in stock, and stays in the market (buying
+the next slot a bot books) until served or out of patience. One event a day, however many
+slots they hold and clients they serve.
 *For-hire* operators book only for a paying applicant, with their real details: nothing is
 wasted, but payers jump the queue; the cap does not bind (the client's own e-mail is used).
 
@@ -31,7 +37,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections import deque
+from collections import OrderedDict, deque
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -98,10 +104,17 @@ class Bots:
         # speculative operators book only slots they could still sell (see module doc)
         self._tier = [channel.book.add_lead(op.spec.unsold_release_days)
                       if op.spec.mode == "speculative" else 0 for op in self.operators]
+        self._sole = {p: (ways[0][0], self._tier[ways[0][0]]) for p, ways in self._way.items()
+                      if len(ways) == 1 and ways[0][1] == "spec"
+                      and self.operators[ways[0][0]].cap == math.inf and self._tier[ways[0][0]]}
         self.held = dict.fromkeys(range(len(self.operators)), 0)
+        self._lognormal = [(op.spec.price.mean_eur, math.sqrt(math.log1p(op.spec.price.cv ** 2)))
+                           for op in self.operators]
         self.buyers: dict[int, deque[int]] = {p: deque() for p in channel.served_codes}
         # unsold slots per procedure, oldest booking first: slot -> operator
-        self.inventory: dict[int, dict[int, int]] = {p: {} for p in channel.served_codes}
+        # (an OrderedDict: popping the oldest stays O(1) after many deletions)
+        self.inventory: dict[int, OrderedDict[int, int]] = {
+            p: OrderedDict() for p in channel.served_codes}
         self.buy_after = scenario.behaviour.resale.buy_after_days
         self.u = Uniforms(ctx.streams[f"bots.{channel.name}"])
         self._give_up_rng = ctx.streams[f"bots.give_up.{channel.name}"]
@@ -165,30 +178,34 @@ class Bots:
                     ways[p].append((k, "order"))
         return ways
 
-    def _reach(self, k: int, p: int, now: float) -> int:
-        """The slot tier a speculative operator books from: any slot while a buyer is in
-        the market (it is sold at once), else only slots it could still sell."""
-        return 0 if self.buyer(p, now) is not None else self._tier[k]
-
-    def _active(self, k: int, way: str, p: int, now: float) -> bool:
+    def _how(self, k: int, way: str, p: int, now: float) -> tuple[int, int | None] | None:
+        """How operator ``k`` could book ``p`` now: the slot tier it books from and the
+        buyer in the market (or None), or None if it cannot book. A speculative operator
+        books any slot while a buyer waits (it is sold at once), else only slots it could
+        still sell; one booking for a client needs a client."""
+        queue = self.buyers[p]  # (buyer's fast path inlined: nobody's turn yet)
+        buyer = None if not queue or self._turn[queue[0]] > now else self.buyer(p, now)
         if way == "spec":
             if self.held[k] >= self.operators[k].cap:
-                return False
-            has_free, tier = self.channel.book.has_free, self._tier[k]
-            if has_free(p, now, tier):
-                return True  # a slot it could still sell
-            return tier > 0 and has_free(p, now) and self.buyer(p, now) is not None
-        return self.buyer(p, now) is not None
+                return None
+            tier = self._tier[k] if buyer is None else 0
+            return (tier, buyer) if self.channel.book.has_free(p, now, tier) else None
+        return None if buyer is None else (0, buyer)
 
-    def active(self, p: int, now: float) -> list[tuple[int, str]]:
-        """The operators able to book ``p`` now, and how."""
-        return [(k, way) for k, way in self._way[p] if self._active(k, way, p, now)]
+    def active(self, p: int, now: float) -> list[tuple[int, str, tuple[int, int | None]]]:
+        """The operators able to book ``p`` now: (operator, way, how)."""
+        out = []
+        for k, way in self._way[p]:
+            how = self._how(k, way, p, now)
+            if how is not None:
+                out.append((k, way, how))
+        return out
 
     def rate(self, p: int, now: float) -> float:
         """Total effective request rate of the operators competing for ``p`` now."""
         total = 0.0
         for k, way in self._way[p]:
-            if self._active(k, way, p, now):
+            if self._how(k, way, p, now) is not None:
                 total += self.operators[k].rate
         return total
 
@@ -201,52 +218,66 @@ class Bots:
     def buyer(self, p: int, now: float) -> int | None:
         """The longest-waiting willing seeker in the market (still seeking, and whose turn
         came at a midnight no later than ``now``), if any."""
-        queue, seeking, deadline = self.buyers[p], self.channel.is_seeking, self._deadline
-        while queue and (not seeking(queue[0]) or deadline[queue[0]] <= now):
+        queue, turn = self.buyers[p], self._turn
+        while queue:
+            i = queue[0]
+            if turn[i] > now:
+                return None  # the queue is in arrival order: nobody's turn has come
+            if self._deadline[i] > now and self.channel.is_seeking(i):
+                return i
             queue.popleft()  # booked, or gave up (the pool may not have purged them yet)
-        if queue and self._turn[queue[0]] <= now:
-            return queue[0]
         return None
 
-    def _price(self, op: Operator) -> float:
-        price = op.spec.price
-        if price.cv == 0:
-            return price.mean_eur
-        sigma2 = math.log1p(price.cv ** 2)
+    def _price(self, k: int) -> float:
+        """A price from operator ``k``'s lognormal (mean ``mean_eur``, ``cv``)."""
+        mean, sigma = self._lognormal[k]
+        if sigma == 0:
+            return mean
         z = _normal(self.u(), self.u())
-        return price.mean_eur * math.exp(z * math.sqrt(sigma2) - sigma2 / 2)
+        return mean * math.exp(z * sigma - sigma * sigma / 2)
 
     # -- bookings -----------------------------------------------------------------------
     def win(self, p: int, u: float, now: float | None = None) -> None:
         """A bot request came first on ``p`` at ``now`` (default: the clock's time; the race
-        resolves bursts ahead of the clock): the operator is drawn by rate (``u`` uniform)."""
+        resolves bursts ahead of the clock): the operator is drawn by rate (``u`` uniform).
+        If none can book any more (its slots came too close since the check was drawn),
+        the request fails."""
         now = self.channel.ctx.env.now if now is None else now
+        ways = self._way[p]
+        if len(ways) == 1:  # the common case: one operator
+            k, way = ways[0]
+            how = self._how(k, way, p, now)
+            if how is not None:
+                self._book(k, p, now, way, *how)
+            return
         active = self.active(p, now)
         if not active:
-            return  # its slots came too close since the check was drawn: the request fails
-        if len(active) > 1:
-            x = u * sum(self.operators[k].rate for k, _ in active)
-            for k, way in active:
-                x -= self.operators[k].rate
-                if x < 0:
-                    break
-        else:
-            k, way = active[0]
-        self.book(k, p, now, way)
+            return
+        x = u * sum(self.operators[k].rate for k, _, _ in active)
+        for chosen in active:
+            x -= self.operators[chosen[0]].rate
+            if x < 0:
+                break
+        k, way, how = chosen
+        self._book(k, p, now, way, *how)
 
-    def book(self, k: int, p: int, now: float | None = None, way: str | None = None) -> None:
-        """Operator ``k`` books the earliest free slot of ``p`` it wants (call when active):
-        under an invented name (``way`` "spec"), or for the buyer in the market."""
+    def book(self, k: int, p: int) -> None:
+        """Operator ``k`` books a slot of ``p`` now, if it can."""
+        now = self.channel.ctx.env.now
+        way = "spec" if self._speculates(self.operators[k], p) else "order"
+        how = self._how(k, way, p, now)
+        if how is not None:
+            self._book(k, p, now, way, *how)
+
+    def _book(self, k: int, p: int, now: float, way: str, tier: int,
+              buyer: int | None) -> None:
+        """Operator ``k`` books the earliest free slot of ``p`` in ``tier`` or above: under
+        an invented name (``way`` "spec"), or for the buyer in the market."""
         channel, op = self.channel, self.operators[k]
         book = channel.book
-        now = channel.ctx.env.now if now is None else now
-        if way is None:
-            way = "spec" if self._speculates(op, p) else "order"
-        buyer = self.buyer(p, now)
         if way == "spec":
-            s = book.take(p, SlotBook.BOT, now, tier=self._tier[k] if buyer is None else 0)
-            self._op_of[s] = k
-            self.inventory[p][s] = k
+            s = book.take(p, SlotBook.BOT, now, tier=tier)
+            self.captured(k, p, s)
             if buyer is not None:  # then the stock was empty: this slot is sold at once
                 self.sell(p, now)
             due = book.time_list[s] - op.spec.unsold_release_days
@@ -256,32 +287,46 @@ class Bots:
                 if self.held[k] == op.cap:
                     self._changed(k)  # the operator just reached its cap
             return
-        assert buyer is not None  # _active checked it
+        assert buyer is not None
         channel.withdraw(buyer)
         s = book.take(p, buyer, now, by_bot=True)
-        channel.ctx.records.paid_eur[buyer] = self._price(op)
+        channel.ctx.records.paid_eur[buyer] = self._price(k)
         channel.settle(buyer, s, now)
+
+    def captured(self, k: int, p: int, s: int) -> None:
+        """Operator ``k`` booked slot ``s`` of ``p`` under an invented name: in stock."""
+        self._op_of[s] = k
+        self.inventory[p][s] = k
+
+    def sole_speculator(self, p: int) -> tuple[int, int]:
+        """(operator, tier) when ``p``'s only bot competition is one speculative operator
+        without a cap that books only slots a lead ahead, else (-1, 0): then, while no
+        buyer is in the market, its captures change nothing but the slots (see
+        :meth:`sim.booking.race.Race._captures`)."""
+        return self._sole.get(p, (-1, 0))
 
     def top_up(self, p: int) -> None:
         """Registration channels: speculative operators book free slots up to their cap."""
         now = self.channel.ctx.env.now
         for k, op in enumerate(self.operators):
-            while (p in op.targets and self._speculates(op, p) and self.held[k] < op.cap
-                   and self.channel.book.has_free(p, now, self._reach(k, p, now))):
-                self.book(k, p)
+            if p not in op.targets or not self._speculates(op, p):
+                continue
+            while (how := self._how(k, "spec", p, now)) is not None:
+                self._book(k, p, now, "spec", *how)
 
     def entries(self, p: int) -> list[tuple[int, int]]:
         """Lottery tickets held by speculative operators: (operator, tickets)."""
         out = []
         now = self.channel.ctx.env.now
         for k, op in enumerate(self.operators):
-            if (p in op.targets and self._speculates(op, p) and self.held[k] < op.cap
-                    and self.channel.book.has_free(p, now, self._reach(k, p, now))):
+            if (p in op.targets and self._speculates(op, p)
+                    and self._how(k, "spec", p, now) is not None):
                 out.append((k, int(min(op.spec.identities, op.cap - self.held[k]))))
         return out
 
     def sell(self, p: int, now: float | None = None) -> None:
-        """Sell held slots of ``p`` to buyers whose turn has come; wait for the next one."""
+        """Sell held slots of ``p``, oldest booking first, to the buyers in the market; the
+        competition for ``p`` changed."""
         channel = self.channel
         now = channel.ctx.env.now if now is None else now
         stock = self.inventory[p]
@@ -289,10 +334,9 @@ class Bots:
             buyer = self.buyer(p, now)
             if buyer is None:
                 break
-            s = next(iter(stock))
-            k = stock.pop(s)
+            s, k = stock.popitem(last=False)
             channel.withdraw(buyer)
-            price = self._price(self.operators[k])
+            price = self._price(k)
             channel.book.transfer(s, buyer, now, price)
             channel.ctx.records.paid_eur[buyer] = price
             channel.settle(buyer, s, now)

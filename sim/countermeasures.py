@@ -57,7 +57,8 @@ class BotOperator(Frozen):
         ge=0,
         le=365,
         description="Speculative: a slot still unsold this many days before its date is "
-        "given up (cancelled late, so it is released again, or simply not honoured).",
+        "given up (cancelled late, so it is released again, or simply not honoured); the "
+        "operator books closer slots only for a buyer already waiting.",
     )
     unsold_no_show_share: float = Field(
         0.5,
@@ -78,7 +79,8 @@ class ResaleDemand(Frozen):
         30.0,
         ge=0,
         le=3650,
-        description="An applicant willing to pay does so after failing this long. *Estimate*.",
+        description="An applicant willing to pay turns to resellers after failing this long "
+        "(at the operators' next daily round, at midnight). *Estimate*.",
     )
 
 

@@ -177,11 +177,14 @@ class SlotBook:
 
     def open(self, slots: Iterable[int]) -> set[int]:
         """Put slots into the free pools; return the procedures that got some."""
+        if not isinstance(slots, np.ndarray):
+            slots = list(slots)
+            if len(slots) > 8:  # many slots given back at once: one array round trip
+                slots = np.asarray(slots, dtype=np.int64)
         if isinstance(slots, np.ndarray):  # a release: many slots at once
             self.state[slots] = self.FREE
             pairs = zip(slots.tolist(), self.procedure[slots].tolist(), strict=True)
-        else:  # a slot given back: one at a time, no array round trip
-            slots = list(slots)
+        else:  # a slot or a few given back: no array round trip
             for s in slots:
                 self.state[s] = self.FREE
             pairs = ((s, int(self.procedure[s])) for s in slots)
@@ -230,13 +233,27 @@ class SlotBook:
         for heap in tiers[tier:]:
             if heap:
                 break
+        return self._book_top(heap, applicant, now, by_bot or applicant == self.BOT)
+
+    def ahead(self, p: int, tier: int, now: float) -> bool:
+        """Is the earliest slot of ``tier`` (> 0) still at least the tier's lead ahead at
+        ``now``? No tidying: for bursts of captures resolved in a tight loop."""
+        heap = self.pool[p][tier]
+        return bool(heap) and heap[0][0] >= now + self.leads[tier - 1]
+
+    def take_ahead(self, p: int, tier: int, now: float) -> int:
+        """A bot books that slot (call :meth:`ahead` first) under an invented name."""
+        return self._book_top(self.pool[p][tier], self.BOT, now, True)
+
+    def _book_top(self, heap: list[tuple[float, int]], applicant: int, now: float,
+                  by_bot: bool) -> int:
         _, s = heapq.heappop(heap)
         self.state[s] = self.BOOKED
         self.holder[s] = applicant
         self.log_slot.append(s)
         self.log_applicant.append(applicant)
         self.log_time.append(now)
-        self.log_by_bot.append(by_bot or applicant == self.BOT)
+        self.log_by_bot.append(by_bot)
         return s
 
     def transfer(self, s: int, buyer: int, now: float, price: float) -> None:

@@ -136,8 +136,10 @@ class Race(SlotChannel):
                     return
                 del pending[p]
                 self._now = at
-                if self.book.has_free(p, at):
-                    self._resolve(p, self.u() * (people + rivals), people, rivals, at)
+                if (self.book.has_free(p, at)
+                        and self._resolve(p, self.u() * (people + rivals), people, rivals, at)
+                        and self._captures(p, at, people, rivals)):
+                    continue  # a burst of captures went on, and left p's next check
                 self._draw(p, at)
         finally:
             self._running = False
@@ -183,14 +185,53 @@ class Race(SlotChannel):
         pool.remove(i, cls)
         self.book_slot(i, p, now)
 
-    def _resolve(self, p: int, x: float, people: float, rivals: float, now: float) -> None:
-        """The check ``x`` (uniform on [0, people + rivals)) books a slot at ``now``."""
+    def _resolve(self, p: int, x: float, people: float, rivals: float, now: float) -> bool:
+        """The check ``x`` (uniform on [0, people + rivals)) books a slot at ``now``;
+        True if it came from a bot."""
         if x < people:
             self._people_win(p, x, people, now)
-        else:
-            self._grabbing = p  # what the bots change on p is redrawn by the caller
-            self.bots.win(p, (x - people) / rivals, now)
-            self._grabbing = -1
+            return False
+        self._grabbing = p  # what the bots change on p is redrawn by the caller
+        self.bots.win(p, (x - people) / rivals, now)
+        self._grabbing = -1
+        return True
+
+    def _captures(self, p: int, now: float, people: float, rivals: float) -> bool:
+        """After a bot's check on ``p`` at ``now``, resolve the checks that follow in a
+        tight loop while only one uncapped speculative operator competes and no buyer is
+        in the market: its captures then change nothing but the slots, so the rates stay
+        the same (when 1e8 requests a day take every slot released, a release's captures
+        cost a few operations each). The loop hands over, having left ``p``'s next check,
+        at the first seeker's check (resolved here), when that operator's slots run out or
+        move too close, or when anything else could happen first. Procedures then share
+        no state, so this loop need not wait for their pending checks. Returns False when
+        the caller should redraw."""
+        bots, pool, book = self.bots, self.seekers[p], self.book
+        k, tier = bots.sole_speculator(p)
+        if (k < 0 or rivals <= 0 or pool.total != people or not book.ahead(p, tier, now)
+                or bots.buyer(p, now) is not None):
+            return False
+        env, u, log = self.ctx.env, self.u, math.log
+        limit = min(env.peek(), self.ctx.horizon,
+                    pool.deadlines[0][0] if pool.deadlines else math.inf)
+        total, t = people + rivals, now
+        while True:
+            t -= log(1.0 - u()) / total
+            if t > env.now and t >= limit:  # something else may happen first
+                self.version[p] += 1
+                self._pending[p] = (t, people, rivals)  # resolved as usual, by _run
+                return True
+            x = u() * total
+            self._now = t
+            if x < people:  # a seeker's check: they book, if anything is free
+                if book.has_free(p, t):
+                    self._people_win(p, x, people, t)
+                break
+            if not book.ahead(p, tier, t):
+                break  # the operator's slots came too close: its check failed
+            bots.captured(k, p, book.take_ahead(p, tier, t))
+        self._draw(p, t)
+        return True
 
     def is_seeking(self, i: int) -> bool:
         return i in self.seekers[self._proc[i]].where
