@@ -49,8 +49,8 @@ class Race(SlotChannel):
         self.seekers = {p: SeekerPool(self.rates) for p in self.served_codes}
         self.version = dict.fromkeys(self.served_codes, 0)
         self._grabbing = -1  # procedure whose grab is being resolved
-        # next check per procedure: (time, people's rate, rivals' rate); see _run
-        self._pending: dict[int, tuple[float, float, float]] = {}
+        # next check per procedure: (time, procedure, people's rate, rivals' rate); see _run
+        self._pending: dict[int, tuple[float, int, float, float]] = {}
         self._running = False
         self._now = 0.0  # time of the check being resolved (ahead of the clock)
         self._timer_at = math.inf
@@ -116,7 +116,7 @@ class Race(SlotChannel):
             env.timeout(wake - env.now).callbacks.append(
                 lambda _e, t=token: self._recheck(p, t))
             return
-        self._pending[p] = (at, pool.total, rivals)
+        self._pending[p] = (at, p, pool.total, rivals)
 
     def _run(self) -> None:
         """Resolve pending checks in time order while nothing else can happen before them
@@ -125,9 +125,7 @@ class Race(SlotChannel):
         self._running = True
         try:
             while pending:
-                p = (next(iter(pending)) if len(pending) == 1
-                     else min(pending, key=lambda q: pending[q][0]))
-                at, people, rivals = pending[p]
+                at, p, people, rivals = min(pending.values())
                 if at > env.now and at >= min(env.peek(), horizon):
                     if at < self._timer_at:  # an earlier timer than the one set
                         self._timer_at = at
@@ -219,7 +217,7 @@ class Race(SlotChannel):
             t -= log(1.0 - u()) / total
             if t > env.now and t >= limit:  # something else may happen first
                 self.version[p] += 1
-                self._pending[p] = (t, people, rivals)  # resolved as usual, by _run
+                self._pending[p] = (t, p, people, rivals)  # resolved as usual, by _run
                 return True
             x = u() * total
             self._now = t
