@@ -199,11 +199,11 @@ class Race(SlotChannel):
         tight loop while only one uncapped speculative operator competes and no buyer is
         in the market: its captures then change nothing but the slots, so the rates stay
         the same (when 1e8 requests a day take every slot released, a release's captures
-        cost a few operations each). The loop hands over, having left ``p``'s next check,
-        at the first seeker's check (resolved here), when that operator's slots run out or
-        move too close, or when anything else could happen first. Procedures then share
-        no state, so this loop need not wait for their pending checks. Returns False when
-        the caller should redraw."""
+        cost a few operations each). The loop hands over, redrawing ``p``'s next check, at
+        the first seeker's check (resolved here), when that operator's slots run out or
+        move too close, or before anything else could happen (an event, a seeker's
+        deadline). Procedures then share no state, so this loop need not wait for their
+        pending checks. Returns False when the caller should redraw."""
         bots, pool, book = self.bots, self.seekers[p], self.book
         k, tier = bots.sole_speculator(p)
         if (k < 0 or rivals <= 0 or pool.total != people or not book.ahead(p, tier, now)
@@ -214,11 +214,10 @@ class Race(SlotChannel):
                     pool.deadlines[0][0] if pool.deadlines else math.inf)
         total, t = people + rivals, now
         while True:
-            t -= log(1.0 - u()) / total
-            if t > env.now and t >= limit:  # something else may happen first
-                self.version[p] += 1
-                self._pending[p] = (t, p, people, rivals)  # resolved as usual, by _run
-                return True
+            last, t = t, t - log(1.0 - u()) / total
+            if t >= limit:  # something else may happen first: redraw from the last capture
+                t = last    # (a fresh draw, so discarding this one biases nothing)
+                break
             x = u() * total
             self._now = t
             if x < people:  # a seeker's check: they book, if anything is free
