@@ -277,9 +277,12 @@ class Bots:
         book = channel.book
         if way == "spec":
             s = book.take(p, SlotBook.BOT, now, tier=tier)
-            self.captured(k, p, s)
-            if buyer is not None:  # then the stock was empty: this slot is sold at once
-                self.sell(p, now)
+            self._op_of[s] = k
+            if buyer is None:
+                self.inventory[p][s] = k
+            else:  # booked for the buyer in the market: this very slot is sold at once
+                self._sell(k, s, buyer, now)
+                channel.changed(p)
             due = book.time_list[s] - op.spec.unsold_release_days
             if op.cap < math.inf and due > now:  # counts against the cap until then
                 self.held[k] += 1
@@ -335,12 +338,17 @@ class Bots:
             if buyer is None:
                 break
             s, k = stock.popitem(last=False)
-            channel.withdraw(buyer)
-            price = self._price(k)
-            channel.book.transfer(s, buyer, now, price)
-            channel.ctx.records.paid_eur[buyer] = price
-            channel.settle(buyer, s, now)
+            self._sell(k, s, buyer, now)
         channel.changed(p)
+
+    def _sell(self, k: int, s: int, buyer: int, now: float) -> None:
+        """Operator ``k`` sells slot ``s`` to ``buyer``, who stops looking."""
+        channel = self.channel
+        channel.withdraw(buyer)
+        price = self._price(k)
+        channel.book.transfer(s, buyer, now, price)
+        channel.ctx.records.paid_eur[buyer] = price
+        channel.settle(buyer, s, now)
 
     def start(self) -> None:
         """Operators go through their bookings and their clients once a day, at midnight."""

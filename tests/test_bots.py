@@ -240,3 +240,33 @@ def test_capture_bursts_resolve_the_same_race(monkeypatch: pytest.MonkeyPatch) -
         se = np.sqrt(with_loop.var(axis=0, ddof=1) / 12 + plain.var(axis=0, ddof=1) / 12)
         z = (with_loop.mean(axis=0) - plain.mean(axis=0)) / se
         assert (np.abs(z) < 4).all(), dict(zip(names, z.round(2), strict=True))
+
+
+@pytest.mark.parametrize("kind", ["race", "waitlist", "lottery"])
+def test_speculators_hold_only_slots_they_could_sell(kind: str) -> None:
+    """A slot booked under an invented name is dated more than ``unsold_release_days``
+    ahead, or is sold on the spot to a buyer already in the market; every sale goes to a
+    buyer still within their patience, at the operators' daily round (midnight) or at the
+    moment a bot books the slot."""
+    spec = bot_scenario(kind)
+    out = simulate(spec, 4, 0)
+    book, pop = out.books["online"], out.population
+    lead = spec.bots["reseller"].unsold_release_days
+    slot = np.asarray(book.log_slot, dtype=np.int64)
+    when = np.asarray(book.log_time)
+    stock = np.asarray(book.log_applicant) == SlotBook.BOT
+    def booked_at(s: int) -> list[float]:
+        return when[stock & (slot == s)].tolist()
+
+    sold_at: dict[int, list[float]] = {}
+    for s, buyer, t, _ in book.sales:
+        assert t < pop.arrival[buyer] + pop.patience[buyer]
+        assert t <= book.time[s] - lead or t in booked_at(s), (s, t)  # never a stale slot
+        sold_at.setdefault(s, []).append(t)
+    assert stock.sum() > 50 and len(book.sales) > 10
+    close = stock & (book.time[slot] - when < lead)
+    for s, t in zip(slot[close], when[close], strict=True):
+        assert t in sold_at.get(s, []), (s, t)  # sold the moment it was booked
+    for s, times in sold_at.items():
+        for t in times:
+            assert t == np.floor(t) or t in booked_at(s), (s, t)
