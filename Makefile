@@ -13,7 +13,7 @@ help:
 	@echo "make demo       set up, run scenarios/demo.yaml, print its KPI table"
 	@echo "make test       set up, run the whole test suite (fast + slow tiers)"
 	@echo "make test-fast  fast tier only"
-	@echo "make lint       ruff"
+	@echo "make lint       ruff and mypy"
 	@echo "make bench      benchmarks (medians and ratios)"
 	@echo "make reference  regenerate docs/scenario-reference.md"
 	@echo "make dashboard  start the dashboard on http://127.0.0.1:$(PORT) (PORT=...)"
@@ -42,6 +42,7 @@ test-slow: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks dashboards
+	$(BIN)/mypy sim
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_desk.py

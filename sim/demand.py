@@ -116,7 +116,7 @@ def generate(scenario: Scenario, calendar: Calendar, streams: Streams) -> Popula
         )
     merged = [np.concatenate(col) for col in zip(*columns, strict=True)]
     order = np.argsort(merged[0], kind="stable")
-    return Population(*(col[order] for col in merged), procedures=names)
+    return Population._make([*(col[order] for col in merged), names])
 
 
 def make_population(

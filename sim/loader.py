@@ -296,7 +296,8 @@ def _switch_kinds(data: dict[str, Any], extra: Mapping[str, Any],
     kinds = tagged_models(get_args(child_type(Scenario, "channels"))[1])
     for name, change in (extra.get("channels") or {}).items():
         channel = data.get("channels", {}).get(name)
-        model = kinds.get(change.get("kind")) if isinstance(change, Mapping) else None
+        kind = change.get("kind") if isinstance(change, Mapping) else None
+        model = kinds.get(kind) if isinstance(kind, str) else None
         if not isinstance(channel, dict) or model is None:
             continue
         if previous is not None and name in previous.channels:

@@ -124,8 +124,8 @@ def booking_minutes(scenario: Scenario, calendar: Calendar) -> np.ndarray:
 
 def beyond(scenario: Scenario) -> int:
     """Days of appointment calendar needed past the horizon: the longest booking horizon."""
-    ahead = [ch.release.horizon_days for ch in scenario.channels.values()
-             if getattr(ch, "release", None) is not None]
+    releases = (getattr(ch, "release", None) for ch in scenario.channels.values())
+    ahead = [r.horizon_days for r in releases if r is not None]
     return int(np.ceil(max(ahead, default=0.0)))
 
 

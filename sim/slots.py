@@ -181,6 +181,7 @@ class SlotBook:
             slots = list(slots)
             if len(slots) > 8:  # many slots given back at once: one array round trip
                 slots = np.asarray(slots, dtype=np.int64)
+        pairs: Iterable[tuple[int, int]]
         if isinstance(slots, np.ndarray):  # a release: many slots at once
             self.state[slots] = self.FREE
             pairs = zip(slots.tolist(), self.procedure[slots].tolist(), strict=True)

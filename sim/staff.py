@@ -18,6 +18,7 @@ Staff cost counts every ETP on every calendar day (absent staff are paid too).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
 import numpy as np
@@ -58,7 +59,7 @@ def etp_series(
     return np.maximum(etp, 0.0)
 
 
-def _day(calendar: Calendar, date: object) -> float:
+def _day(calendar: Calendar, date: dt.date) -> float:
     return float((np.datetime64(date, "D") - calendar.dates[0]).astype(int))
 
 

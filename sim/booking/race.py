@@ -30,6 +30,7 @@ bookings it holds) is always seen as it was at that moment.
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import numpy as np
 
@@ -113,8 +114,7 @@ class Race(SlotChannel):
         wake = pool.deadlines[0][0] if pool.deadlines else math.inf
         if wake < at:
             env, token = self.ctx.env, self.version[p]
-            env.timeout(wake - env.now).callbacks.append(
-                lambda _e, t=token: self._recheck(p, t))
+            env.timeout(wake - env.now).callbacks.append(partial(self._recheck, p, token))
             return
         self._pending[p] = (at, p, pool.total, rivals)
 
@@ -129,8 +129,7 @@ class Race(SlotChannel):
                 if at > env.now and at >= min(env.peek(), horizon):
                     if at < self._timer_at:  # an earlier timer than the one set
                         self._timer_at = at
-                        env.timeout(at - env.now).callbacks.append(
-                            lambda _e, t=at: self._timer(t))
+                        env.timeout(at - env.now).callbacks.append(partial(self._timer, at))
                     return
                 del pending[p]
                 self._now = at
@@ -142,7 +141,7 @@ class Race(SlotChannel):
         finally:
             self._running = False
 
-    def _timer(self, at: float) -> None:
+    def _timer(self, at: float, _event: object = None) -> None:
         if at == self._timer_at:
             self._timer_at = math.inf
         self._run()
@@ -172,7 +171,7 @@ class Race(SlotChannel):
             exposure[mine] = np.maximum(exposure[mine] - free, 0.0)
         return exposure
 
-    def _recheck(self, p: int, token: int) -> None:
+    def _recheck(self, p: int, token: int, _event: object = None) -> None:
         if token == self.version[p]:
             self._next_check(p)
 
