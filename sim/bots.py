@@ -8,9 +8,9 @@ procedure) pairs it targets. Like people, bots never cost an event per request: 
 (:mod:`sim.booking.race`) the operator is one more class of checkers whose rate enters the
 analytic resolution of each release, so run time does not depend on the request volume.
 
-*Speculative* operators book under invented names and sell to applicants who have looked for
-``buy_after_days`` and are willing to pay (``behaviour.resale``), oldest first; a sale hands
-the slot to the buyer at a price drawn from the operator's lognormal ``price``. A slot still
+*Speculative* operators book under invented names and sell to the buyers of the resale
+market (:mod:`sim.resale`: applicants willing to pay who have looked for
+``buy_after_days``), oldest booking first, at the operator's lognormal ``price``. A slot still
 unsold ``unsold_release_days`` before its date is given up: not honoured (wasted) with
 probability ``unsold_no_show_share``, otherwise cancelled and released again. An operator
 therefore books only slots dated more than ``unsold_release_days`` ahead, which it could
@@ -18,10 +18,9 @@ still sell, unless a buyer is waiting in the market: then it books any slot and 
 once (so a slot given back may be sniped again, for a buyer). An operator holds at most
 ``identities * per_email_cap`` bookings at once (a booking stops counting
 ``unsold_release_days`` before its date). Operators go through their bookings and their
-clients once a day, at midnight: a willing applicant enters the market at the first round
-after ``buy_after_days`` of looking, buys what is in stock, and stays in the market (buying
-the next slot a bot books) until served or out of patience. One event a day, however many
-slots they hold and clients they serve.
+clients once a day, at midnight: they give up what they can no longer sell, then sell what
+is in stock to the buyers who entered the market; a buyer left without a slot gets the next
+one a bot books. One event a day, however many slots they hold and clients they serve.
 *For-hire* operators book only for a paying applicant, with their real details: nothing is
 wasted, but payers jump the queue; the cap does not bind (the client's own e-mail is used).
 
@@ -37,12 +36,13 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from sim.countermeasures import BotOperator, Countermeasures
+from sim.resale import Market
 from sim.slots import SlotBook
 from sim.streams import Uniforms
 
@@ -54,6 +54,7 @@ def effective_rate(op: BotOperator, measures: Countermeasures) -> float:
     """Requests per day that reach the booking pages and pass the CAPTCHA.
 
     >>> from sim.countermeasures import BotOperator, Countermeasures
+from sim.resale import Market
     >>> op = BotOperator(requests_per_day=1e6, identities=100)
     >>> effective_rate(op, Countermeasures())
     1000000.0
@@ -108,15 +109,13 @@ class Bots:
                       if len(ways) == 1 and ways[0][1] == "spec"
                       and self.operators[ways[0][0]].cap == math.inf and self._tier[ways[0][0]]}
         self.held = dict.fromkeys(range(len(self.operators)), 0)
-        self._lognormal = [(op.spec.price.mean_eur, math.sqrt(math.log1p(op.spec.price.cv ** 2)))
-                           for op in self.operators]
-        self.buyers: dict[int, deque[int]] = {p: deque() for p in channel.served_codes}
         # unsold slots per procedure, oldest booking first: slot -> operator
         # (an OrderedDict: popping the oldest stays O(1) after many deletions)
         self.inventory: dict[int, OrderedDict[int, int]] = {
             p: OrderedDict() for p in channel.served_codes}
-        self.buy_after = scenario.behaviour.resale.buy_after_days
         self.u = Uniforms(ctx.streams[f"bots.{channel.name}"])
+        self.market = Market(channel, [op.spec for op in self.operators], self.u)
+        self.admit, self.buyer = self.market.admit, self.market.buyer
         self._give_up_rng = ctx.streams[f"bots.give_up.{channel.name}"]
         # bookings counted against a cap, until unsold_release_days before their date
         self._due: list[tuple[float, int]] = []  # (time it stops counting, operator)
@@ -127,12 +126,6 @@ class Bots:
         self._times = book.time[self._by_time]
         self._op_of = np.full(book.size, -1, dtype=np.int64)
         self._looked = [0] * len(self.operators)
-        pop = ctx.population
-        # a buyer enters the market at the operators' first round after buy_after days
-        self._turn = np.ceil(pop.arrival + self.buy_after).tolist()
-        self._deadline = (pop.arrival + pop.patience).tolist()
-        self._proc = pop.procedure.tolist()
-        self._willing = pop.willing_to_pay
 
     @staticmethod
     def _operators(channel: SlotChannel) -> list[Operator]:
@@ -183,8 +176,7 @@ class Bots:
         buyer in the market (or None), or None if it cannot book. A speculative operator
         books any slot while a buyer waits (it is sold at once), else only slots it could
         still sell; one booking for a client needs a client."""
-        queue = self.buyers[p]  # (buyer's fast path inlined: nobody's turn yet)
-        buyer = None if not queue or self._turn[queue[0]] > now else self.buyer(p, now)
+        buyer = self.buyer(p, now)
         if way == "spec":
             if self.held[k] >= self.operators[k].cap:
                 return None
@@ -208,33 +200,6 @@ class Bots:
             if self._how(k, way, p, now) is not None:
                 total += self.operators[k].rate
         return total
-
-    # -- the market ---------------------------------------------------------------------
-    def admit(self, i: int) -> None:
-        """A seeker who would pay joins the queue of potential buyers."""
-        if self._willing[i]:
-            self.buyers[self._proc[i]].append(i)
-
-    def buyer(self, p: int, now: float) -> int | None:
-        """The longest-waiting willing seeker in the market (still seeking, and whose turn
-        came at a midnight no later than ``now``), if any."""
-        queue, turn = self.buyers[p], self._turn
-        while queue:
-            i = queue[0]
-            if turn[i] > now:
-                return None  # the queue is in arrival order: nobody's turn has come
-            if self._deadline[i] > now and self.channel.is_seeking(i):
-                return i
-            queue.popleft()  # booked, or gave up (the pool may not have purged them yet)
-        return None
-
-    def _price(self, k: int) -> float:
-        """A price from operator ``k``'s lognormal (mean ``mean_eur``, ``cv``)."""
-        mean, sigma = self._lognormal[k]
-        if sigma == 0:
-            return mean
-        z = _normal(self.u(), self.u())
-        return mean * math.exp(z * sigma - sigma * sigma / 2)
 
     # -- bookings -----------------------------------------------------------------------
     def win(self, p: int, u: float, now: float | None = None) -> None:
@@ -281,7 +246,7 @@ class Bots:
             if buyer is None:
                 self.inventory[p][s] = k
             else:  # booked for the buyer in the market: this very slot is sold at once
-                self._sell(k, s, buyer, now)
+                self.market.sell(k, s, buyer, now)
                 channel.changed(p)
             due = book.time_list[s] - op.spec.unsold_release_days
             if op.cap < math.inf and due > now:  # counts against the cap until then
@@ -293,7 +258,7 @@ class Bots:
         assert buyer is not None
         channel.withdraw(buyer)
         s = book.take(p, buyer, now, by_bot=True)
-        channel.ctx.records.paid_eur[buyer] = self._price(k)
+        channel.ctx.records.paid_eur[buyer] = self.market.price(k)
         channel.settle(buyer, s, now)
 
     def captured(self, k: int, p: int, s: int) -> None:
@@ -338,17 +303,8 @@ class Bots:
             if buyer is None:
                 break
             s, k = stock.popitem(last=False)
-            self._sell(k, s, buyer, now)
+            self.market.sell(k, s, buyer, now)
         channel.changed(p)
-
-    def _sell(self, k: int, s: int, buyer: int, now: float) -> None:
-        """Operator ``k`` sells slot ``s`` to ``buyer``, who stops looking."""
-        channel = self.channel
-        channel.withdraw(buyer)
-        price = self._price(k)
-        channel.book.transfer(s, buyer, now, price)
-        channel.ctx.records.paid_eur[buyer] = price
-        channel.settle(buyer, s, now)
 
     def start(self) -> None:
         """Operators go through their bookings and their clients once a day, at midnight."""
@@ -411,8 +367,3 @@ def _n_targets(scenario: object, wanted: set[int]) -> int:
             served = {names.index(p) for p in (ch.procedures or names)}
             count += len(served & wanted)
     return max(count, 1)
-
-
-def _normal(u1: float, u2: float) -> float:
-    """A standard normal draw from two uniforms (Box-Muller)."""
-    return math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(2.0 * math.pi * u2)
