@@ -54,7 +54,6 @@ def effective_rate(op: BotOperator, measures: Countermeasures) -> float:
     """Requests per day that reach the booking pages and pass the CAPTCHA.
 
     >>> from sim.countermeasures import BotOperator, Countermeasures
-from sim.resale import Market
     >>> op = BotOperator(requests_per_day=1e6, identities=100)
     >>> effective_rate(op, Countermeasures())
     1000000.0
