@@ -29,10 +29,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sim.loader import load, validate
 from sim.metrics import applicants_table, kpi_table
 from sim.model import simulate
 from sim.scenario import Scenario
+from sim.scenario.loader import load, validate
 
 HERE = Path(__file__).parent
 VOLUMES = (1e3, 1e4, 1e5, 1e6, 1e7, 1e8)

@@ -51,10 +51,10 @@ import ciw
 import numpy as np
 
 from sim import experiment
-from sim.loader import validate
 from sim.model import simulate
 from sim.records import ABANDONED, SERVED
 from sim.scenario import Scenario
+from sim.scenario.loader import validate
 from sim.theory import erlang_a
 
 COUNTERS = 20

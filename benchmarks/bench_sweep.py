@@ -33,8 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from sim.executors import DaskExecutor, Executor, PoolExecutor
-from sim.loader import load
 from sim.scenario import Scenario
+from sim.scenario.loader import load
 from sim.sweep import sweep
 
 ROOT = Path(__file__).resolve().parents[1]

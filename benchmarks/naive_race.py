@@ -47,12 +47,12 @@ import simpy
 from sim.booking import Context
 from sim.booking.base import SlotChannel
 from sim.calendar import build_calendar
-from sim.channels import RaceChannel
 from sim.demand import Population, generate
-from sim.loader import load, validate
 from sim.model import beyond, booking_minutes, simulate
 from sim.records import ABANDONED, SERVED, Records
 from sim.scenario import Scenario
+from sim.scenario.channels import RaceChannel
+from sim.scenario.loader import load, validate
 from sim.slots import SlotBook
 from sim.streams import Streams, stable_hash
 

@@ -6,7 +6,7 @@ Start it with ``prefsim dashboard`` (or ``make dashboard``), which runs
 * **Library**: the scenarios shipped in ``scenarios/`` and the YAML files a visitor uploads,
   validated with the same messages as the command line;
 * **Editor**: the levers people pull, as widgets, building a variant through the schema's own
-  override path (:func:`sim.loader.variant`);
+  override path (:func:`sim.scenario.loader.variant`);
 * **Compare**: up to four scenarios run under common random numbers, KPI cards with their
   differences against the first, figures from :mod:`sim.plots`, downloads.
 

@@ -3,7 +3,7 @@
 A manager changes a few levers (counter staff, the booking policy, the release schedule, bots
 and countermeasures, protection orders, ANEF) and wants a *variant* of a scenario. The variant
 is never built here: these functions only write the overrides that
-:func:`sim.loader.variant` merges into the scenario and validates through the schema's own
+:func:`sim.scenario.loader.variant` merges into the scenario and validates through the schema's own
 door, exactly as ``prefsim run --set`` would. Values are written as JSON (a subset of YAML),
 so a string stays a string and a date stays an ISO date.
 
@@ -23,8 +23,8 @@ from typing import Any
 import annotated_types as at
 from pydantic import BaseModel
 
-from sim.channels import DeskChannel, SlotChannelBase
 from sim.scenario import Scenario
+from sim.scenario.channels import DeskChannel, SlotChannelBase
 
 SLOT_KINDS = ("race", "waitlist", "lottery")
 RELEASE_KINDS = ("daily", "weekly", "random", "continuous")
@@ -53,7 +53,7 @@ def widget_range(model: type[BaseModel], name: str,
                  step: float = 1.0) -> tuple[float | None, float | None]:
     """The range a widget for a schema field may offer: strict bounds moved in by ``step``.
 
-    >>> from sim.channels import ReleaseSchedule
+    >>> from sim.scenario.channels import ReleaseSchedule
     >>> widget_range(ReleaseSchedule, "hour", 0.25), widget_range(ReleaseSchedule, "horizon_days")
     ((0, 23.75), (1.0, 730))
     """

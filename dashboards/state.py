@@ -3,8 +3,9 @@
 A manager opens the page, picks scenarios from a library (the files shipped in
 ``scenarios/``, files they upload, variants they built in the editor), and compares up to four
 of them. Everything here goes through the ``sim`` API: files are read by
-:func:`sim.loader.read_layers` / :func:`sim.loader.parse_yaml` and become scenarios only through
-:func:`sim.loader.validate`; runs are :func:`sim.compare.compare`. Nothing is simulated here.
+:func:`sim.scenario.files.read_layers` / :func:`sim.scenario.files.parse_yaml` and become
+scenarios only through :func:`sim.scenario.loader.validate`; runs are
+:func:`sim.compare.compare`. Nothing is simulated here.
 
 The server is shared, so one visitor must not be able to hang it: :class:`Limits` caps the
 horizon, the replications and the applicants a run may simulate, and :func:`check_limits` says
@@ -26,15 +27,10 @@ from pathlib import Path
 import streamlit as st
 
 from sim.compare import Comparison, compare
-from sim.loader import (
-    ScenarioError,
-    dump_yaml,
-    merge_layers,
-    parse_yaml,
-    read_layers,
-    validate,
-)
 from sim.scenario import Scenario
+from sim.scenario.errors import ScenarioError
+from sim.scenario.files import dump_yaml, merge_layers, parse_yaml, read_layers
+from sim.scenario.loader import validate
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIO_DIR = REPO / "scenarios"
@@ -81,7 +77,7 @@ LIMITS = Limits.from_env()
 def expected_applicants(scenario: Scenario) -> float:
     """Applicants one run is expected to draw: the annual volumes times days / 365.
 
-    >>> from sim.loader import validate
+    >>> from sim.scenario.loader import validate
     >>> s = validate({"horizon": {"days": 73}, "staff": {"front_office_etp": 1},
     ...               "procedures": {"a": {"annual_volume": 1000}, "b": {"annual_volume": 500}},
     ...               "channels": {"online": {"kind": "waitlist"}}})
@@ -96,7 +92,7 @@ def check_limits(scenarios: Mapping[str, Scenario], replications: int,
                  limits: Limits = LIMITS) -> list[str]:
     """Why running ``scenarios`` (by label) with ``replications`` is refused; [] if allowed.
 
-    >>> from sim.loader import validate
+    >>> from sim.scenario.loader import validate
     >>> s = validate({"horizon": {"days": 2000}, "staff": {"front_office_etp": 1},
     ...               "procedures": {"a": {"annual_volume": 1000}},
     ...               "channels": {"online": {"kind": "waitlist"}}})
@@ -239,7 +235,7 @@ def remove_user_entry(label: str) -> None:
 def read_upload(raw: bytes, name: str, root: Path = SCENARIO_DIR) -> Scenario:
     """An uploaded scenario file, validated like a file given to the CLI.
 
-    :func:`sim.loader.parse_yaml` refuses files above its size cap, YAML bombs and Python
+    :func:`sim.scenario.files.parse_yaml` refuses files above its size cap, YAML bombs and Python
     tags. An upload may ``extends:`` a bundled scenario (``extends: demo.yaml``, relative to
     ``scenarios/``) but nothing else on the server's disk.
     """

@@ -41,8 +41,8 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from sim.countermeasures import BotOperator, Countermeasures
 from sim.resale import Market
+from sim.scenario.countermeasures import BotOperator, Countermeasures
 from sim.slots import SlotBook
 from sim.streams import Uniforms
 
@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 def effective_rate(op: BotOperator, measures: Countermeasures) -> float:
     """Requests per day that reach the booking pages and pass the CAPTCHA.
 
-    >>> from sim.countermeasures import BotOperator, Countermeasures
+    >>> from sim.scenario.countermeasures import BotOperator, Countermeasures
     >>> op = BotOperator(requests_per_day=1e6, identities=100)
     >>> effective_rate(op, Countermeasures())
     1000000.0
@@ -357,7 +357,7 @@ class Bots:
 
 def _n_targets(scenario: object, wanted: set[int]) -> int:
     """(channel, procedure) pairs an operator spreads its requests over."""
-    from sim.channels import SlotChannelBase
+    from sim.scenario.channels import SlotChannelBase
 
     names = list(scenario.procedures)  # type: ignore[attr-defined]
     count = 0

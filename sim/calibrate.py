@@ -36,10 +36,11 @@ from scipy import optimize
 
 from sim import data
 from sim.experiment import RunResult, run
-from sim.loader import ScenarioError, validate
 from sim.metrics import km_quantile
 from sim.national import scale_scenario
 from sim.scenario import Scenario
+from sim.scenario.errors import ScenarioError
+from sim.scenario.loader import validate
 
 MULTIPLIERS = ("latent_demand", "checks_per_day", "bot_requests", "back_office_hours")
 EXTENSIVE = ("arrivals", "served", "still_waiting_end", "reseller_revenue_eur",

@@ -32,7 +32,7 @@ Assumptions
   after it is ready; with a single visit (the deposit) it is handed or sent at once.
 * Anything after the horizon is censored: ``decision_at`` and ``title_at`` are NaN then.
 
-Parameters (defaults and sources in :mod:`sim.procedures`): ``back_office_hours_per_file``
+Parameters (defaults and sources in :mod:`sim.scenario.procedures`): ``back_office_hours_per_file``
 (2.5 h, *estimate*) and ``hours_cv`` (gamma draws, per applicant, in applicant order, from the
 stream ``casework.<procedure>`` so that the same person brings the same file to every scenario:
 common random numbers), ``fabrication_days`` (21, Rhône 2025), ``pickup_wait_days`` (14,

@@ -26,10 +26,12 @@ from sim import optimise as optimising
 from sim import sweep as sweeping
 from sim.executors import Executor, ExecutorError, make_executor
 from sim.experiment import Results, replicate
-from sim.loader import ScenarioError, dump_yaml, load
-from sim.reference import reference_markdown, schema_json
 from sim.report import load_comparison, write_optimisation, write_report
 from sim.scenario import Scenario
+from sim.scenario.errors import ScenarioError
+from sim.scenario.files import dump_yaml
+from sim.scenario.loader import load
+from sim.scenario.reference import reference_markdown, schema_json
 
 app = typer.Typer(
     help="prefsim: wait times, backlogs and capacity of appointment-based public services.",

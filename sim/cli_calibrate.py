@@ -28,8 +28,10 @@ from rich.table import Table
 from sim import __version__, data, io
 from sim import calibrate as cal
 from sim import national as nat
-from sim.loader import ScenarioError, dump_yaml, load
 from sim.scenario import Scenario
+from sim.scenario.errors import ScenarioError
+from sim.scenario.files import dump_yaml
+from sim.scenario.loader import load
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 err = Console(stderr=True, soft_wrap=True)

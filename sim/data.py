@@ -34,7 +34,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from sim.loader import ScenarioError
+from sim.scenario.errors import ScenarioError
 
 DATA_DIR = Path(os.environ.get("PREFSIM_DATA", Path(__file__).resolve().parents[1] / "data"))
 IDF = ("75", "77", "78", "91", "92", "93", "94", "95")

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.distributions import sample
-from sim.procedures import DAYS_PER_MONTH, Procedure, ProtectionOrder
+from sim.scenario.procedures import DAYS_PER_MONTH, Procedure, ProtectionOrder
 
 NONE, GENERIC, RENEWAL, PROTECTION_ORDER = 0, 1, 2, 3
 KINDS = ("none", "generic", "renewal", "protection_order")
@@ -58,7 +58,7 @@ def order_expiry(order: ProtectionOrder, request: np.ndarray, start: np.datetime
     plus an extension with probability ``extension_probability``.
 
     >>> import datetime as dt
-    >>> from sim.procedures import ProtectionOrder
+    >>> from sim.scenario.procedures import ProtectionOrder
     >>> rng = np.random.default_rng(0)
     >>> day0 = np.datetime64("2024-06-01")
     >>> order = ProtectionOrder(judge_delay_days=None)

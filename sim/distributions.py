@@ -10,31 +10,10 @@ Generator owned by the caller.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
 
 import numpy as np
-from pydantic import Field
 
-from sim.frozen import Frozen
-
-KINDS = ("exponential", "deterministic", "lognormal", "gamma", "uniform")
-
-
-class DistributionSpec(Frozen):
-    """A positive random duration given by its mean and coefficient of variation."""
-
-    kind: Literal["exponential", "deterministic", "lognormal", "gamma", "uniform"] = Field(
-        "exponential",
-        description="Family of the distribution (uniform: on [0, 2 x mean]).",
-    )
-    mean: float = Field(gt=0, description="Mean, in the unit named by the owning field.")
-    cv: float = Field(
-        1.0,
-        ge=0,
-        le=10,
-        description="Coefficient of variation (std/mean); used by lognormal and gamma only "
-        "(exponential has cv 1, deterministic cv 0).",
-    )
+from sim.scenario.distributions import KINDS
 
 
 def sample(

@@ -25,8 +25,10 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
-from sim.loader import ScenarioError, override_layer, read_yaml, variant
 from sim.scenario import Scenario
+from sim.scenario.errors import ScenarioError
+from sim.scenario.files import read_yaml
+from sim.scenario.loader import override_layer, variant
 
 MAX_POINTS = 100_000
 

@@ -48,10 +48,12 @@ from pydantic import Field, ValidationError
 from sim import data
 from sim.executors import make_executor
 from sim.experiment import run
-from sim.frozen import Frozen
-from sim.loader import ScenarioError, deep_merge, load, override_layer, parse_yaml, validate
 from sim.metrics import km_quantile, summarise
 from sim.scenario import Scenario
+from sim.scenario.errors import ScenarioError
+from sim.scenario.files import deep_merge, parse_yaml
+from sim.scenario.frozen import Frozen
+from sim.scenario.loader import load, override_layer, validate
 
 SUMS = ("arrivals", "served", "still_waiting_end", "reseller_revenue_eur",
         "malicious_requests_per_day", "blocked_requests_per_day", "renewal_lapses",

@@ -35,8 +35,8 @@ import pandas as pd
 from sim import metrics
 from sim.executors import Executor, SerialExecutor
 from sim.grid import apply_overrides
-from sim.loader import ScenarioError
 from sim.scenario import Scenario
+from sim.scenario.errors import ScenarioError
 from sim.sweep import run_kpis
 
 COST = "staff_cost_eur"

@@ -30,9 +30,9 @@ import pandas as pd
 
 from sim import __version__, io, plots
 from sim.compare import HEADLINE, Comparison
-from sim.loader import dump_yaml
 from sim.optimise import Optimisation
 from sim.scenario import Scenario
+from sim.scenario.files import dump_yaml
 
 KPI_PANELS = (*HEADLINE, "still_waiting_end", "front_office_utilisation", "staff_cost_eur")
 

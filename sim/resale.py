@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.countermeasures import BotOperator
+from sim.scenario.countermeasures import BotOperator
 from sim.streams import Uniforms
 
 if TYPE_CHECKING:

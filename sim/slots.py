@@ -20,8 +20,8 @@ from collections.abc import Iterable
 import numpy as np
 
 from sim.calendar import Calendar
-from sim.channels import ReleaseSchedule
 from sim.records import SERVED
+from sim.scenario.channels import ReleaseSchedule
 
 
 def slots_per_day(minutes: np.ndarray, minutes_per_slot: float) -> np.ndarray:
@@ -69,7 +69,7 @@ def release_times(
     """When each slot opens for booking (never after the slot itself; a negative time means
     it opened before the simulation started: it is free from the start).
 
-    >>> from sim.channels import ReleaseSchedule
+    >>> from sim.scenario.channels import ReleaseSchedule
     >>> rng = np.random.default_rng(0)
     >>> t = np.array([10.5, 11.25, 30.5])
     >>> release_times(ReleaseSchedule(kind="daily", hour=8, horizon_days=7), t, 0, rng).round(3)

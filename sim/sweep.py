@@ -28,8 +28,8 @@ from sim import __version__, io, metrics
 from sim.executors import Executor, SerialExecutor
 from sim.experiment import run
 from sim.grid import GridError, Point, grid_points, points_table, read_grid
-from sim.loader import dump_yaml
 from sim.scenario import Scenario
+from sim.scenario.files import dump_yaml
 
 __all__ = ["Point", "SweepError", "SweepResult", "read_grid", "run_kpis", "sweep", "task_path"]
 

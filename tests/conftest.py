@@ -7,8 +7,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from sim.loader import deep_merge, validate
 from sim.scenario import Scenario
+from sim.scenario.files import deep_merge
+from sim.scenario.loader import validate
 
 
 def scenario(**changes: Any) -> Scenario:

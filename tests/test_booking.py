@@ -15,10 +15,11 @@ from sim.booking.base import no_show_probability
 from sim.calendar import build_calendar
 from sim.demand import make_population
 from sim.experiment import run
-from sim.loader import ScenarioError, validate
 from sim.metrics import applicants_table, slots_table
 from sim.model import SimOutput, simulate, simulate_population
 from sim.records import CANCELLED, NO_SHOW, OUTCOMES, SERVED, WAITING
+from sim.scenario.errors import ScenarioError
+from sim.scenario.loader import validate
 from sim.streams import Streams
 
 POLICIES = ("race", "waitlist", "lottery")

@@ -9,11 +9,12 @@ import pytest
 from conftest import scenario
 
 from sim.bots import blocked_rate, effective_rate
-from sim.countermeasures import BotOperator, Countermeasures
 from sim.experiment import run
-from sim.loader import ScenarioError, validate, variant
 from sim.metrics import applicants_table
 from sim.model import SimOutput, simulate
+from sim.scenario.countermeasures import BotOperator, Countermeasures
+from sim.scenario.errors import ScenarioError
+from sim.scenario.loader import validate, variant
 from sim.slots import SlotBook
 
 

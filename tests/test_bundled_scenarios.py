@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 
 from sim import cli_calibrate, data, national
 from sim.experiment import run
-from sim.loader import ScenarioError, load
+from sim.scenario.errors import ScenarioError
+from sim.scenario.loader import load
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = REPO / "scenarios"

@@ -16,8 +16,9 @@ from typer.testing import CliRunner
 
 from sim import calibrate as cal
 from sim import cli_calibrate
-from sim.loader import deep_merge, load, validate
 from sim.scenario import Scenario
+from sim.scenario.files import deep_merge
+from sim.scenario.loader import load, validate
 
 REPO = Path(__file__).resolve().parents[1]
 BASE: dict[str, Any] = {

@@ -13,11 +13,12 @@ from conftest import scenario
 from sim import casework
 from sim.calendar import build_calendar
 from sim.demand import make_population
-from sim.loader import deep_merge, validate
 from sim.metrics import km_quantile
 from sim.model import SimOutput, simulate, simulate_population
 from sim.records import SERVED
 from sim.scenario import CalendarSpec, Horizon, Scenario, Staff
+from sim.scenario.files import deep_merge
+from sim.scenario.loader import validate
 from sim.staff import counter_minutes, etp_series
 from sim.streams import Streams
 from sim.theory import t_interval

@@ -18,8 +18,9 @@ from typer.testing import CliRunner, Result
 
 from sim import __version__
 from sim.cli import app
-from sim.loader import deep_merge, load
-from sim.reference import reference_markdown
+from sim.scenario.files import deep_merge
+from sim.scenario.loader import load
+from sim.scenario.reference import reference_markdown
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "scenarios" / "demo.yaml"

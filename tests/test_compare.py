@@ -19,8 +19,8 @@ from typer.testing import CliRunner, Result
 
 from sim.cli import app
 from sim.compare import Comparison, compare, paired_differences, t_interval, unique_labels
-from sim.loader import dump_yaml
 from sim.report import load_comparison, optional_kpis, write_report
+from sim.scenario.files import dump_yaml
 
 
 def invoke(*args: str | Path) -> Result:

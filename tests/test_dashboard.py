@@ -28,7 +28,8 @@ import presets  # noqa: E402
 import state  # noqa: E402
 import views  # noqa: E402
 
-from sim.loader import ScenarioError, load, validate, variant  # noqa: E402
+from sim.scenario.errors import ScenarioError  # noqa: E402
+from sim.scenario.loader import load, validate, variant  # noqa: E402
 
 PAGES = ("app_pages/library.py", "app_pages/editor.py", "app_pages/compare.py")
 TIMEOUT = 60

@@ -14,10 +14,11 @@ from sim.calendar import build_calendar
 from sim.deadlines import order_expiry
 from sim.demand import make_population
 from sim.experiment import run
-from sim.loader import ScenarioError, validate, variant
 from sim.metrics import applicants_table, kpi_table
 from sim.model import simulate, simulate_population
-from sim.procedures import DAYS_PER_MONTH, ProtectionOrder
+from sim.scenario.errors import ScenarioError
+from sim.scenario.loader import validate, variant
+from sim.scenario.procedures import DAYS_PER_MONTH, ProtectionOrder
 from sim.streams import Streams
 from sim.theory import erlang_c, t_interval
 

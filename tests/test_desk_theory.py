@@ -8,9 +8,9 @@ are known in closed form (:mod:`sim.theory`); this file checks that the engine r
 Design (see docs/validation.md)
 -------------------------------
 * Scenarios are ``scenarios/validation/mmc_abandon.yaml`` with dotted overrides for
-  ``lam``, ``mu``, ``theta``, ``c`` and the horizon, loaded through :func:`sim.loader.load`,
-  so the documented validation files are the ones exercised. The closed forms are evaluated
-  at the rates of the *loaded* scenario.
+  ``lam``, ``mu``, ``theta``, ``c`` and the horizon, loaded through
+  :func:`sim.scenario.loader.load`, so the documented validation files are the ones
+  exercised. The closed forms are evaluated at the rates of the *loaded* scenario.
 * Each case runs ``REPLICATIONS`` independent replications: replications ``0..R-1`` of its
   own seed, derived from the fixed ``SEED`` and the case's parameters. Cases must not share
   random draws: with one seed for all, every case reuses the same service times (same stream
@@ -42,10 +42,10 @@ import pytest
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
-from sim.loader import load
 from sim.metrics import applicants_table
 from sim.model import simulate
 from sim.scenario import Scenario
+from sim.scenario.loader import load
 from sim.streams import stable_hash
 from sim.theory import erlang_a, erlang_c, mmc_mean_wait, t_interval
 

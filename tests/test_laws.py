@@ -19,11 +19,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.loader import deep_merge, load, validate
 from sim.metrics import applicants_table, daily_table
 from sim.model import SimOutput, simulate
 from sim.records import ABANDONED, OUTCOMES, SERVED, WAITING
 from sim.scenario import DeskChannel, Scenario, WaitlistChannel
+from sim.scenario.files import deep_merge
+from sim.scenario.loader import load, validate
 from sim.theory import erlang_a, littles_law_gap, t_interval
 
 VALIDATION = Path(__file__).resolve().parents[1] / "scenarios" / "validation"

@@ -18,7 +18,6 @@ from typer.testing import CliRunner, Result
 
 from sim.cli import app
 from sim.executors import PoolExecutor
-from sim.loader import dump_yaml
 from sim.optimise import (
     Lever,
     Optimisation,
@@ -31,6 +30,7 @@ from sim.optimise import (
 )
 from sim.report import write_optimisation
 from sim.scenario import Scenario
+from sim.scenario.files import dump_yaml
 
 ETP = "staff.front_office_etp"
 

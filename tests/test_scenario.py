@@ -3,7 +3,8 @@
 Each problem must name the file (or ``FILE --set``), the dotted field path as written in the
 file, the bad value and what is allowed; nothing else may escape as a traceback. Also covered:
 ``extends:`` (deep merge, relative paths, missing parent, cycles), ``--set`` overrides,
-:func:`sim.loader.variant`, :func:`sim.loader.dump_yaml` round trips, and frozen scenarios.
+:func:`sim.scenario.loader.variant`, :func:`sim.scenario.files.dump_yaml` round trips, and frozen
+scenarios.
 """
 
 from __future__ import annotations
@@ -17,16 +18,10 @@ import pydantic
 import pytest
 import yaml
 
-from sim.loader import (
-    ScenarioError,
-    deep_merge,
-    dump_yaml,
-    load,
-    parse_yaml,
-    validate,
-    variant,
-)
 from sim.scenario import Scenario
+from sim.scenario.errors import ScenarioError
+from sim.scenario.files import deep_merge, dump_yaml, parse_yaml
+from sim.scenario.loader import load, validate, variant
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "scenarios" / "demo.yaml"
@@ -560,7 +555,7 @@ def test_demo_is_valid() -> None:
 def test_variant_switches_a_channel_kind_both_ways() -> None:
     """A waitlist's default fields (release: null, order) do not leak into a race, and a
     race's release schedule does not leak into a waitlist."""
-    from sim.loader import variant
+    from sim.scenario.loader import variant
 
     race = variant(load(DEMO), ["channels.online.kind=race"])
     assert race.channels["online"].kind == "race"

@@ -279,7 +279,7 @@ def test_unreachable_scheduler_error() -> None:
 def test_switching_a_kind_matches_the_file_with_that_kind(tmp_path: Path) -> None:
     """``channels.online.kind: [race]`` gives what ``--set channels.online.kind=race`` gives,
     not the old kind's defaults (a waitlist's ``release: null``) under a new kind."""
-    from sim.loader import load
+    from sim.scenario.loader import load
 
     path = tmp_path / "base.yaml"  # as a person writes it: only the fields that matter
     path.write_text("procedures: {renewal: {annual_volume: 2000}}\n"

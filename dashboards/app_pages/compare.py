@@ -7,7 +7,8 @@ import streamlit as st
 import views
 
 from sim.compare import Comparison
-from sim.loader import ScenarioError, dump_yaml
+from sim.scenario.errors import ScenarioError
+from sim.scenario.files import dump_yaml
 
 st.title("Compare scenarios")
 lib = state.session_library()

@@ -1,7 +1,7 @@
 """Editor page: the levers people pull, as widgets, building a variant of a scenario.
 
 Every widget starts at the base scenario's value; what differs becomes a dotted override
-(``staff.front_office_etp=40``) and the variant is built by :func:`sim.loader.variant`, the
+(``staff.front_office_etp=40``) and the variant is built by :func:`sim.scenario.loader.variant`, the
 schema's own override path, so a bad combination is reported exactly as ``--set`` would be.
 """
 
@@ -15,11 +15,13 @@ import state
 import streamlit as st
 import widgets
 
-from sim.channels import ReleaseSchedule, SlotChannelBase, WaitlistChannel
-from sim.countermeasures import BotOperator, Countermeasures
-from sim.loader import ScenarioError, dump_yaml, variant
-from sim.procedures import Anef, ProtectionOrder, ValidityPeriod
 from sim.scenario import Horizon, Reinforcement, Staff
+from sim.scenario.channels import ReleaseSchedule, SlotChannelBase, WaitlistChannel
+from sim.scenario.countermeasures import BotOperator, Countermeasures
+from sim.scenario.errors import ScenarioError
+from sim.scenario.files import dump_yaml
+from sim.scenario.loader import variant
+from sim.scenario.procedures import Anef, ProtectionOrder, ValidityPeriod
 
 POLICIES = {"race": "race: first come on released slots", "waitlist": "waitlist: a date "
             "given in turn", "lottery": "lottery: slots drawn among requests"}

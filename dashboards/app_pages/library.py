@@ -6,7 +6,7 @@ import pandas as pd
 import state
 import streamlit as st
 
-from sim.loader import ScenarioError
+from sim.scenario.errors import ScenarioError
 
 st.title("Scenario library")
 st.write("The scenarios you can compare: those shipped with prefsim (`scenarios/`), YAML "

@@ -12,7 +12,7 @@ A booking then lives its life, decided by the applicant's own uniforms drawn at 
 events: with ``cancellation_probability`` it is cancelled at a uniformly random moment
 before the appointment (the slot is released again; the applicant leaves); otherwise the
 applicant fails to show up with a probability whose odds grow by ``odds_ratio_per_30_days``
-for every 30 days of lead time (:class:`sim.channels.NoShow`); otherwise they are served.
+for every 30 days of lead time (:class:`sim.scenario.channels.NoShow`); otherwise they are served.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ import numpy as np
 
 from sim.booking import Context
 from sim.bots import Bots
-from sim.channels import SlotChannelBase
 from sim.demand import LUCK_ATTEMPTS, LUCK_CANCEL, LUCK_CANCEL_TIME, LUCK_NIGHT, LUCK_NO_SHOW
 from sim.distributions import binomial_quantile, poisson_quantile
 from sim.records import CANCELLED, NO_SHOW, WAITING
+from sim.scenario.channels import SlotChannelBase
 from sim.slots import SlotBook, allocation, release_times, slot_times, slots_per_day
 
 

@@ -26,8 +26,8 @@ import simpy
 
 from sim.booking import Context
 from sim.calendar import Calendar
-from sim.channels import DeskChannel
 from sim.records import SERVED
+from sim.scenario.channels import DeskChannel
 
 
 def counters_per_day(
@@ -39,7 +39,7 @@ def counters_per_day(
 
     >>> from sim.calendar import build_calendar
     >>> from sim.scenario import CalendarSpec, Horizon
-    >>> from sim.channels import DeskChannel
+    >>> from sim.scenario.channels import DeskChannel
     >>> cal = build_calendar(CalendarSpec(continuous=True), Horizon(days=4))
     >>> counters_per_day(DeskChannel(counter_share=0.75), cal, np.full(4, 1440.0)).tolist()
     [0, 1, 1, 1]

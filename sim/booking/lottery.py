@@ -15,7 +15,7 @@ from __future__ import annotations
 from sim.booking import Context
 from sim.booking.base import SlotChannel
 from sim.booking.seekers import SeekerPool
-from sim.channels import LotteryChannel
+from sim.scenario.channels import LotteryChannel
 from sim.streams import Uniforms
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.booking import Context
-from sim.channels import OnlineChannel
+from sim.scenario.channels import OnlineChannel
 
 
 class Online:

@@ -37,7 +37,7 @@ import numpy as np
 from sim.booking import Context
 from sim.booking.base import SlotChannel
 from sim.booking.seekers import SeekerPool
-from sim.channels import RaceChannel
+from sim.scenario.channels import RaceChannel
 from sim.streams import Uniforms
 
 

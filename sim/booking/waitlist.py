@@ -32,7 +32,7 @@ import numpy as np
 
 from sim.booking import Context
 from sim.booking.base import SlotChannel
-from sim.channels import WaitlistChannel
+from sim.scenario.channels import WaitlistChannel
 
 
 class Waitlist(SlotChannel):

@@ -27,8 +27,8 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from sim.distributions import DistributionSpec
-from sim.frozen import Frozen
+from sim.scenario.distributions import DistributionSpec
+from sim.scenario.frozen import Frozen
 
 DAYS_PER_MONTH = 365.25 / 12
 

@@ -24,7 +24,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from sim.frozen import Frozen
+from sim.scenario.frozen import Frozen
 
 
 class Price(Frozen):

@@ -33,7 +33,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from sim.frozen import Frozen
+from sim.scenario.frozen import Frozen
 
 Audience = Literal["all", "digital", "non_digital"]
 

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
-from sim.scenario import Scenario
+from sim.scenario.schema import Scenario
 
 Layer = tuple[str, Mapping[str, Any]]
 """One source of fields, lowest priority first: its name (a file, ``FILE --set``) and mapping."""

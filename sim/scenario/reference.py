@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sim.scenario import Scenario
+from sim.scenario.schema import Scenario
 
 _BOUNDS = {
     "minimum": ">=",

@@ -1,0 +1,95 @@
+"""When a scenario runs: the simulated period and the service's opening calendar.
+
+A run covers ``horizon.days`` days from ``horizon.start``; the first ``warmup_days`` fill the
+system to a realistic state and are left out of the KPIs. The foreigners' service opens on
+``calendar.weekdays`` from ``open_hour`` to ``close_hour``, closed on French public holidays
+(national, or those of a ``subdivision`` such as Moselle or Alsace); a ``continuous``
+calendar, open around the clock, serves the validation against queueing theory. The engine
+turns this into day-by-day opening times (:mod:`sim.engine.calendar`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import Field, field_validator, model_validator
+
+from sim.scenario.frozen import Frozen
+
+
+class Horizon(Frozen):
+    """The simulated period."""
+
+    start: dt.date = Field(dt.date(2021, 1, 1), description="First simulated day (day 0).")
+    days: int = Field(365, ge=1, le=3660, description="Number of simulated days.")
+    warmup_days: float = Field(
+        0.0,
+        ge=0,
+        description="Applicants whose need appears before this many days are simulated but "
+        "left out of the KPIs (they fill the system to a realistic state).",
+    )
+
+    @model_validator(mode="after")
+    def _warmup_inside(self) -> Horizon:
+        if self.warmup_days >= self.days:
+            raise ValueError(
+                f"warmup_days ({self.warmup_days}) must be smaller than days ({self.days})"
+            )
+        return self
+
+
+class CalendarSpec(Frozen):
+    """Working days and opening hours of the foreigners' service."""
+
+    continuous: bool = Field(
+        False,
+        description="Open every day around the clock, no holidays. For validation against "
+        "queueing theory (the desk is then exactly an M/M/c+M queue).",
+    )
+    weekdays: tuple[int, ...] = Field(
+        (0, 1, 2, 3, 4),
+        min_length=1,
+        max_length=7,
+        description="Opening weekdays, 0 = Monday ... 6 = Sunday.",
+    )
+    open_hour: float = Field(9.0, ge=0, le=24, description="Opening hour (decimal hours).")
+    close_hour: float = Field(16.0, ge=0, le=24, description="Closing hour (decimal hours).")
+    public_holidays: bool = Field(
+        True, description="Closed on French public holidays (from the `holidays` library)."
+    )
+    subdivision: str | None = Field(
+        None,
+        description="Code for local public holidays, as the holidays library names them: "
+        "'57' (Moselle), '6AE' (Alsace: Bas-Rhin, Haut-Rhin), '971'...; None: national only.",
+    )
+
+    @field_validator("weekdays")
+    @classmethod
+    def _weekday_range(cls, v: tuple[int, ...]) -> tuple[int, ...]:
+        bad = [d for d in v if not 0 <= d <= 6]
+        if bad:
+            raise ValueError(f"weekdays must be integers 0 (Monday) to 6 (Sunday), got {bad}")
+        return tuple(sorted(set(v)))
+
+    @field_validator("subdivision")
+    @classmethod
+    def _known_subdivision(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        import holidays
+
+        known = holidays.France.subdivisions
+        if v not in known:
+            raise ValueError(
+                f"unknown subdivision {v!r} for French public holidays; allowed: "
+                f"{', '.join(known)} (quote numeric codes, e.g. '57')"
+            )
+        return v
+
+    @model_validator(mode="after")
+    def _hours_order(self) -> CalendarSpec:
+        if not self.continuous and self.close_hour <= self.open_hour:
+            raise ValueError(
+                f"close_hour ({self.close_hour}) must be after open_hour ({self.open_hour})"
+            )
+        return self

@@ -1,0 +1,74 @@
+"""Who works: front-office (counter) and back-office (instruction) staff, in ETP.
+
+A baseline of full-time equivalents (ETP) changes over time through dated reinforcements
+(permanent, with a ramp-up while new staff train) and seasonal contract staff (vacataires)
+present between two dates. The engine turns this into counter minutes and instruction hours
+per day (:mod:`sim.engine.staff`, :mod:`sim.engine.casework`).
+
+Defaults and their sources
+--------------------------
+* ``hours_per_etp_year = 1607``: annual working time of a full-time civil servant (décret
+  n°2000-815 du 25 août 2000).
+* ``productive_share = 0.6``: share of paid hours spent at the counter or on files, net of
+  training, meetings and support work. *Estimate*, to be calibrated.
+* ``cost_per_etp_year_eur = 45000``: loaded annual cost of a category B/C agent. *Estimate*.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from sim.scenario.frozen import Frozen
+
+
+class Reinforcement(Frozen):
+    """A dated staff increment (permanent), reaching full strength after a ramp-up."""
+
+    start: dt.date = Field(description="Date the new staff arrive.")
+    etp: float = Field(ge=-10000, le=10000, description="ETP added (negative: removed).")
+    ramp_up_days: float = Field(
+        0.0, ge=0, le=730, description="Days of linear ramp-up while new staff train."
+    )
+    office: Literal["front", "back"] = Field("front", description="Front or back office.")
+
+
+class SeasonalStaff(Frozen):
+    """Contract staff (vacataires) present between two dates."""
+
+    start: dt.date = Field(description="First day present.")
+    end: dt.date = Field(description="First day no longer present.")
+    etp: float = Field(ge=0, le=10000, description="ETP present.")
+    office: Literal["front", "back"] = Field("front", description="Front or back office.")
+
+    @model_validator(mode="after")
+    def _order(self) -> SeasonalStaff:
+        if self.end <= self.start:
+            raise ValueError(f"end ({self.end}) must be after start ({self.start})")
+        return self
+
+
+class Staff(Frozen):
+    """Front-office (counters) and back-office (instruction) staff as time series."""
+
+    front_office_etp: float = Field(ge=0, le=10000, description="Baseline counter ETP.")
+    back_office_etp: float = Field(0.0, ge=0, le=10000, description="Baseline back-office ETP.")
+    hours_per_etp_year: float = Field(
+        1607.0, gt=0, le=2500, description="Annual hours per ETP (décret n°2000-815)."
+    )
+    productive_share: float = Field(
+        0.6,
+        gt=0,
+        le=1,
+        description="Share of hours spent at the counter / on files. *Estimate*.",
+    )
+    absence_rate: float = Field(
+        0.05, ge=0, lt=1, description="Share of staff absent on an average day. *Estimate*."
+    )
+    cost_per_etp_year_eur: float = Field(
+        45000.0, ge=0, le=1e6, description="Loaded annual cost of one ETP (EUR). *Estimate*."
+    )
+    reinforcements: tuple[Reinforcement, ...] = Field((), description="Dated increments.")
+    seasonal: tuple[SeasonalStaff, ...] = Field((), description="Contract staff periods.")
