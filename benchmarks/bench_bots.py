@@ -1,6 +1,6 @@
 """Run time of the race with bots, from 1e3 to 1e8 bot requests per day.
 
-Bot traffic is resolved analytically with the race (:mod:`sim.bots`): an operator is one more
+Bot traffic is resolved analytically with the race (:mod:`sim.engine.bots`): an operator is one more
 class of checkers whose rate enters each release's resolution, so run time must not grow
 with the request volume. The issue's target: from 1e3 to 1e8 requests per day, run time grows
 by at most 1.2x.
@@ -9,7 +9,7 @@ The scenario is ``benchmarks/scenarios/race_year.yaml`` (a prefecture-year of ab
 applicants on the race) plus one speculative operator with 200 identities and no
 countermeasure; only ``requests_per_day`` changes. Each repeat runs every volume once, in a
 rotating order (the machine's noise is shared); the table reports medians of
-:func:`sim.model.simulate` and the ratio of each volume's median to the smallest volume's.
+:func:`sim.engine.model.simulate` and the ratio of each volume's median to the smallest volume's.
 
 Usage::
 
@@ -29,8 +29,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from sim.engine.model import simulate
 from sim.metrics import applicants_table, kpi_table
-from sim.model import simulate
 from sim.scenario import Scenario
 from sim.scenario.loader import load, validate
 

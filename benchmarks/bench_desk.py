@@ -12,7 +12,7 @@ prefsim runs it as a ``continuous`` calendar with one procedure and a desk of fi
 counters; Ciw as ``ciw.create_network(...)`` with one node and reneging. Every repeat runs
 each timed variant once, in a rotating order so that the tools share the machine's noise:
 
-* ``prefsim simulate``: the :func:`sim.model.simulate` call (population draw included);
+* ``prefsim simulate``: the :func:`sim.engine.model.simulate` call (population draw included);
 * ``prefsim experiment.run``: :func:`sim.experiment.run`, i.e. the simulation plus the
   tidy tables (applicants, daily, KPIs), what a user actually waits for;
 * ``Ciw simulate``: ``ciw.Simulation(network)`` plus ``simulate_until_max_time(days)``;
@@ -51,8 +51,8 @@ import ciw
 import numpy as np
 
 from sim import experiment
-from sim.model import simulate
-from sim.records import ABANDONED, SERVED
+from sim.engine.model import simulate
+from sim.engine.records import ABANDONED, SERVED
 from sim.scenario import Scenario
 from sim.scenario.loader import validate
 from sim.theory import erlang_a
@@ -149,7 +149,7 @@ def batch_outcomes(
 
 
 def run_prefsim_simulate(m: Model, seed: int) -> dict[str, Sample]:
-    """Time :func:`sim.model.simulate` alone."""
+    """Time :func:`sim.engine.model.simulate` alone."""
     scn = scenario(m)
     gc.collect()
     start = time.perf_counter()

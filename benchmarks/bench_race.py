@@ -5,10 +5,10 @@ applicants (three procedures, demand slightly above counter capacity, exponentia
 of mean 120 days) on today's race policy (daily releases 60 days ahead; a released slot goes
 to whoever checks first), every seeker checking ``checks_per_day`` = 1, 10 or 100 times a day.
 
-(a) prefsim alone: :func:`sim.model.simulate` on the full prefecture-year at each check rate,
+(a) prefsim alone: :func:`sim.engine.model.simulate` on the full prefecture-year at each check rate,
     one untimed warm-up run per rate, then ``--repeats`` timed runs per rate, interleaved
     (the order of the rates rotates from one repeat to the next). prefsim resolves the race
-    analytically (:mod:`sim.booking.race`), so its run time must not grow with the check
+    analytically (:mod:`sim.engine.booking.race`), so its run time must not grow with the check
     rate: target ``t(100) / t(1) <= 1.2``, and one replication in at most 1 s.
 
 (b) prefsim against ``naive_race.py``, a straightforward SimPy model of the same system with
@@ -56,7 +56,7 @@ from naive_race import (
     verdict,
 )
 
-from sim.model import simulate
+from sim.engine.model import simulate
 from sim.scenario import Scenario
 
 RATES = (1, 10, 100)  # checks per day per seeker
@@ -83,7 +83,7 @@ class Sample:
 
 
 def time_prefsim(scn: Scenario, seed: int) -> Sample:
-    """Time :func:`sim.model.simulate` (population draw and slot calendar included)."""
+    """Time :func:`sim.engine.model.simulate` (population draw and slot calendar included)."""
     gc.collect()
     start = time.perf_counter()
     out = simulate(scn, seed)

@@ -3,7 +3,7 @@
 
 The race (today's system): slots open for booking on a release schedule; a released slot
 goes to whoever checks the booking site first. prefsim resolves it analytically
-(:mod:`sim.booking.race`: one event per release and per booking, whatever the check rate).
+(:mod:`sim.engine.booking.race`: one event per release and per booking, whatever the check rate).
 This module simulates the same system the way one would write it first, idiomatic SimPy:
 
 * each applicant is a SimPy process that, from their arrival, loops: wait an exponential
@@ -13,10 +13,10 @@ This module simulates the same system the way one would write it first, idiomati
 * a release process opens each group of slots at its release time.
 
 Only the booking mechanism is written anew. The inputs are prefsim's own: the population is
-:func:`sim.demand.generate` with the same seed (so both tools see the very same applicants),
+:func:`sim.engine.demand.generate` with the same seed (so both tools see the very same applicants),
 and the slot calendar (dates, procedures, release times, slots pre-booked because they
 opened before the start with ``full_at_start``) is built by prefsim's
-:class:`sim.booking.base.SlotChannel`, so capacity and release times are identical.
+:class:`sim.engine.booking.base.SlotChannel`, so capacity and release times are identical.
 
 Scope: one race channel serving everybody, without cancellations or no-shows (what
 ``benchmarks/scenarios/race_year.yaml`` uses); anything else is refused.
@@ -44,17 +44,17 @@ from typing import Any
 import numpy as np
 import simpy
 
-from sim.booking import Context
-from sim.booking.base import SlotChannel
-from sim.calendar import build_calendar
-from sim.demand import Population, generate
-from sim.model import beyond, booking_minutes, simulate
-from sim.records import ABANDONED, SERVED, Records
+from sim.engine.booking.base import SlotChannel
+from sim.engine.booking.interface import Context
+from sim.engine.calendar import build_calendar
+from sim.engine.demand import Population, generate
+from sim.engine.model import beyond, booking_minutes, simulate
+from sim.engine.records import ABANDONED, SERVED, Records
+from sim.engine.slots import SlotBook
+from sim.engine.streams import Streams, stable_hash
 from sim.scenario import Scenario
 from sim.scenario.channels import RaceChannel
 from sim.scenario.loader import load, validate
-from sim.slots import SlotBook
-from sim.streams import Streams, stable_hash
 
 SCENARIO = Path(__file__).resolve().parent / "scenarios" / "race_year.yaml"
 Z_MAX = 4.0  # |z| above this flags the two tools as not simulating the same system

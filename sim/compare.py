@@ -3,8 +3,8 @@
 A prefecture wonders whether a waitlist would serve people better than today's race for
 released slots. Run both with the same seed: replication ``r`` of each draws the same
 applicants, with the same needs, patience and habits (common random numbers, see
-:mod:`sim.streams`), so the difference ``B_r - A_r`` within a replication is the policy's, not
-the dice's. A Student-t interval over those paired differences is much tighter than the
+:mod:`sim.engine.streams`), so the difference ``B_r - A_r`` within a replication is the policy's,
+not the dice's. A Student-t interval over those paired differences is much tighter than the
 difference of two independent intervals, and a scenario compared with itself gives exactly
 zero with an interval of width zero.
 

@@ -2,7 +2,7 @@
 
 :func:`run` is the unit of every experiment: a pure, top-level, picklable function of
 ``(scenario, seed, replication)``. Replication ``r`` of seed ``s`` draws every mechanism from
-the stream ``(s, r, mechanism)`` (see :mod:`sim.streams`), so two scenarios run with the same
+the stream ``(s, r, mechanism)`` (see :mod:`sim.engine.streams`), so two scenarios run with the same
 seed see the same applicants (common random numbers) and their difference is the policy's.
 :func:`replicate` maps :func:`run` over replications and summarises each KPI with a Student-t
 interval.
@@ -15,8 +15,9 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from sim import casework, metrics
-from sim.model import simulate
+from sim import metrics
+from sim.engine import casework
+from sim.engine.model import simulate
 from sim.scenario import Scenario
 
 

@@ -12,7 +12,7 @@ Computed on applicants whose need appeared after the warm-up (``all`` for the to
   ``deadlines_missed``, ``deadline_missed_share``;
 * capacity and bots (``all`` only): ``front_office_utilisation``, ``wasted_slot_share``,
   ``bot_slot_share``, ``malicious_requests_per_day``, ``blocked_requests_per_day``,
-  ``staff_cost_eur``; and the casework KPIs of :mod:`sim.casework`;
+  ``staff_cost_eur``; and the casework KPIs of :mod:`sim.engine.casework`;
 * waits by segment (``all`` only): ``wait_days_mean.channel.<name>``,
   ``wait_days_p90.access.non_digital``, ``wait_days_p50.paid.yes``...
 """
@@ -22,12 +22,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim import casework
-from sim.bots import blocked_rate
+from sim.engine import casework
+from sim.engine.model import SimOutput
+from sim.engine.operators import blocked_rate
+from sim.engine.records import ABANDONED, CANCELLED, NO_SHOW, OUTCOMES, SERVED, WAITING
+from sim.engine.staff import staff_cost_eur
 from sim.intervals import km_quantile
-from sim.model import SimOutput
-from sim.records import ABANDONED, CANCELLED, NO_SHOW, OUTCOMES, SERVED, WAITING
-from sim.staff import staff_cost_eur
 
 KPI_NAMES = (
     "arrivals",

@@ -27,11 +27,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim import casework, deadlines
+from sim.engine import casework, deadlines
+from sim.engine.model import SimOutput
+from sim.engine.records import ABANDONED, CANCELLED, NO_SHOW, OUTCOMES, SERVED
 from sim.intervals import km_quantile, summarise
 from sim.kpis import KPI_NAMES, SEGMENT_KPIS, kpi_table
-from sim.model import SimOutput
-from sim.records import ABANDONED, CANCELLED, NO_SHOW, OUTCOMES, SERVED
 
 __all__ = [  # the tables here; KPIs and interval statistics re-exported from their modules
     "KPI_NAMES", "SEGMENT_KPIS", "SLOT_FATES", "applicants_table", "daily_table",

@@ -11,16 +11,16 @@ from conftest import scenario
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.booking.base import no_show_probability
-from sim.calendar import build_calendar
-from sim.demand import make_population
+from sim.engine.booking.base import no_show_probability
+from sim.engine.calendar import build_calendar
+from sim.engine.demand import make_population
+from sim.engine.model import SimOutput, simulate, simulate_population
+from sim.engine.records import CANCELLED, NO_SHOW, OUTCOMES, SERVED, WAITING
+from sim.engine.streams import Streams
 from sim.experiment import run
 from sim.metrics import applicants_table, slots_table
-from sim.model import SimOutput, simulate, simulate_population
-from sim.records import CANCELLED, NO_SHOW, OUTCOMES, SERVED, WAITING
 from sim.scenario.errors import ScenarioError
 from sim.scenario.loader import validate
-from sim.streams import Streams
 
 POLICIES = ("race", "waitlist", "lottery")
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from conftest import scenario
 
-from sim.calendar import build_calendar
-from sim.model import booking_minutes
-from sim.staff import counter_minutes, etp_series, later_visit_minutes, staff_cost_eur
+from sim.engine.calendar import build_calendar
+from sim.engine.model import booking_minutes
+from sim.engine.staff import counter_minutes, etp_series, later_visit_minutes, staff_cost_eur
 
 
 def test_counter_minutes_follow_the_staff_formula() -> None:
@@ -73,8 +73,8 @@ def test_trainees_are_paid_in_full_while_they_ramp_up() -> None:
 
 def test_desk_counters_carry_fractions_over() -> None:
     """0.76 of a counter a day is one counter on about three days out of four."""
-    from sim.booking.desk import counters_per_day
-    from sim.model import booking_minutes
+    from sim.engine.booking.desk import counters_per_day
+    from sim.engine.model import booking_minutes
 
     spec = scenario(staff={"front_office_etp": 10}, channels={"desk": {"counter_share": 0.15}})
     cal = build_calendar(spec.calendar, spec.horizon)

@@ -10,17 +10,17 @@ import numpy as np
 import pytest
 from conftest import scenario
 
-from sim import casework
-from sim.calendar import build_calendar
-from sim.demand import make_population
+from sim.engine import casework
+from sim.engine.calendar import build_calendar
+from sim.engine.demand import make_population
+from sim.engine.model import SimOutput, simulate, simulate_population
+from sim.engine.records import SERVED
+from sim.engine.staff import counter_minutes, etp_series
+from sim.engine.streams import Streams
 from sim.metrics import km_quantile
-from sim.model import SimOutput, simulate, simulate_population
-from sim.records import SERVED
 from sim.scenario import CalendarSpec, Horizon, Scenario, Staff
 from sim.scenario.files import deep_merge
 from sim.scenario.loader import validate
-from sim.staff import counter_minutes, etp_series
-from sim.streams import Streams
 from sim.theory import t_interval
 
 H = 1 / 24  # one hour, in days

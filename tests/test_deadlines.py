@@ -10,16 +10,16 @@ from conftest import mmc, scenario
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.calendar import build_calendar
-from sim.deadlines import order_expiry
-from sim.demand import make_population
+from sim.engine.calendar import build_calendar
+from sim.engine.deadlines import order_expiry
+from sim.engine.demand import make_population
+from sim.engine.model import simulate, simulate_population
+from sim.engine.streams import Streams
 from sim.experiment import run
 from sim.metrics import applicants_table, kpi_table
-from sim.model import simulate, simulate_population
 from sim.scenario.errors import ScenarioError
 from sim.scenario.loader import validate, variant
 from sim.scenario.procedures import DAYS_PER_MONTH, ProtectionOrder
-from sim.streams import Streams
 from sim.theory import erlang_c, t_interval
 
 

@@ -1,7 +1,7 @@
 """The walk-in desk against queueing theory (slow tier).
 
 In continuous mode, with a fixed number of counters, Poisson arrivals, exponential counter
-times and exponential patience, the desk of :mod:`sim.booking.desk` is exactly the M/M/c+M
+times and exponential patience, the desk of :mod:`sim.engine.booking.desk` is exactly the M/M/c+M
 (Erlang-A) queue, and without patience the M/M/c (Erlang-C) queue. Its stationary measures
 are known in closed form (:mod:`sim.theory`); this file checks that the engine reproduces them.
 
@@ -42,11 +42,11 @@ import pytest
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
+from sim.engine.model import simulate
+from sim.engine.streams import stable_hash
 from sim.metrics import applicants_table
-from sim.model import simulate
 from sim.scenario import Scenario
 from sim.scenario.loader import load
-from sim.streams import stable_hash
 from sim.theory import erlang_a, erlang_c, mmc_mean_wait, t_interval
 
 pytestmark = pytest.mark.slow

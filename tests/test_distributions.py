@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.distributions import binomial_quantile, poisson_quantile, sample
+from sim.engine.sampling import binomial_quantile, poisson_quantile, sample
 
 
 def test_poisson_quantiles_are_exact_for_small_means_and_close_for_large() -> None:

@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sim.engine.model import SimOutput, simulate
+from sim.engine.records import ABANDONED, OUTCOMES, SERVED, WAITING
 from sim.metrics import applicants_table, daily_table
-from sim.model import SimOutput, simulate
-from sim.records import ABANDONED, OUTCOMES, SERVED, WAITING
 from sim.scenario import DeskChannel, Scenario, WaitlistChannel
 from sim.scenario.files import deep_merge
 from sim.scenario.loader import load, validate

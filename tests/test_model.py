@@ -9,15 +9,15 @@ from conftest import mmc, scenario
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.booking.desk import counters_per_day
-from sim.calendar import build_calendar
-from sim.demand import Population, make_population
+from sim.engine.booking.desk import counters_per_day
+from sim.engine.calendar import build_calendar
+from sim.engine.demand import Population, make_population
+from sim.engine.model import simulate, simulate_population
+from sim.engine.records import ABANDONED, SERVED, WAITING
+from sim.engine.staff import counter_minutes
+from sim.engine.streams import Streams
 from sim.experiment import run
 from sim.metrics import applicants_table
-from sim.model import simulate, simulate_population
-from sim.records import ABANDONED, SERVED, WAITING
-from sim.staff import counter_minutes
-from sim.streams import Streams
 
 HOUR = 1 / 24
 

@@ -2,7 +2,7 @@
 
 A channel is a way to obtain a first appointment. The walk-in desk is a queue at the
 counters; the other channels hand out dated *slots* cut from counter time (see
-:mod:`sim.slots`) and differ in who gets a released slot:
+:mod:`sim.engine.slots`) and differ in who gets a released slot:
 
 * ``race`` (today's system): whoever asks first after the release;
 * ``waitlist``: each request is registered once and given the earliest free date;

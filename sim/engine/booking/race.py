@@ -34,11 +34,11 @@ from functools import partial
 
 import numpy as np
 
-from sim.booking import Context
-from sim.booking.base import SlotChannel
-from sim.booking.seekers import SeekerPool
+from sim.engine.booking.base import SlotChannel
+from sim.engine.booking.interface import Context
+from sim.engine.booking.seekers import SeekerPool
+from sim.engine.streams import Uniforms
 from sim.scenario.channels import RaceChannel
-from sim.streams import Uniforms
 
 
 class Race(SlotChannel):

@@ -5,11 +5,11 @@ CAPTCHA only ``captcha_pass_rate`` of the rest pass, and solving costs time, so 
 with ``identities`` accounts sends at most ``identities * 86400 / captcha_solve_seconds``
 solved requests a day. What is left is its *effective rate*, split evenly over the (channel,
 procedure) pairs it targets. Like people, bots never cost an event per request: in the race
-(:mod:`sim.booking.race`) the operator is one more class of checkers whose rate enters the
+(:mod:`sim.engine.booking.race`) the operator is one more class of checkers whose rate enters the
 analytic resolution of each release, so run time does not depend on the request volume.
 
 *Speculative* operators book under invented names and sell to the buyers of the resale
-market (:mod:`sim.resale`: applicants willing to pay who have looked for
+market (:mod:`sim.engine.resale`: applicants willing to pay who have looked for
 ``buy_after_days``), oldest booking first, at the operator's lognormal ``price``. A slot still
 unsold ``unsold_release_days`` before its date is given up: not honoured (wasted) with
 probability ``unsold_no_show_share``, otherwise cancelled and released again. An operator
@@ -37,68 +37,28 @@ from __future__ import annotations
 import heapq
 import math
 from collections import OrderedDict
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.resale import Market
-from sim.scenario.countermeasures import BotOperator, Countermeasures
-from sim.slots import SlotBook
-from sim.streams import Uniforms
+from sim.engine.operators import Operator, operators_of
+from sim.engine.resale import Market
+from sim.engine.slots import SlotBook
+from sim.engine.streams import Uniforms
 
 if TYPE_CHECKING:
-    from sim.booking.base import SlotChannel
-
-
-def effective_rate(op: BotOperator, measures: Countermeasures) -> float:
-    """Requests per day that reach the booking pages and pass the CAPTCHA.
-
-    >>> from sim.scenario.countermeasures import BotOperator, Countermeasures
-    >>> op = BotOperator(requests_per_day=1e6, identities=100)
-    >>> effective_rate(op, Countermeasures())
-    1000000.0
-    >>> m = Countermeasures(captcha=True, captcha_pass_rate=0.5, captcha_solve_seconds=10,
-    ...                     filtered_share=0.5)
-    >>> effective_rate(op, m)  # half filtered, half of the rest fails the CAPTCHA
-    250000.0
-    >>> effective_rate(BotOperator(requests_per_day=1e6, identities=5), m)  # solving is slow
-    21600.0
-    """
-    rate = op.requests_per_day * (1.0 - measures.filtered_share)
-    if measures.captcha:
-        solved = op.identities * 86400.0 / max(measures.captcha_solve_seconds, 1e-9)
-        rate = min(rate, solved) * measures.captcha_pass_rate
-    return rate
-
-
-def blocked_rate(op: BotOperator, measures: Countermeasures) -> float:
-    """Requests per day identified and foiled (filtered, or failing the CAPTCHA)."""
-    reaching = op.requests_per_day * (1.0 - measures.filtered_share)
-    passed = effective_rate(op, measures)
-    solved = reaching
-    if measures.captcha:
-        solved = min(reaching, op.identities * 86400.0 / max(measures.captcha_solve_seconds,
-                                                              1e-9))
-    return op.requests_per_day - passed - (reaching - solved)
-
-
-class Operator(NamedTuple):
-    name: str
-    spec: BotOperator
-    rate: float  # effective requests per day on each target of this channel
-    cap: float  # bookings held at once (inf: no cap)
-    targets: frozenset[int]
+    from sim.engine.booking.interface import SlotMarket
 
 
 class Bots:
     """The operators active on one slot channel, and the resale market around it."""
 
-    def __init__(self, channel: SlotChannel):
+    def __init__(self, channel: SlotMarket):
         self.channel = channel
         ctx = channel.ctx
         scenario = ctx.scenario
         self.measures = scenario.countermeasures
-        self.operators = self._operators(channel)
+        self.operators = operators_of(channel)
         self._any = bool(self.operators)
         self._way = self._ways()
         # speculative operators book only slots they could still sell (see module doc)
@@ -125,24 +85,6 @@ class Bots:
         self._times = book.time[self._by_time]
         self._op_of = np.full(book.size, -1, dtype=np.int64)
         self._looked = [0] * len(self.operators)
-
-    @staticmethod
-    def _operators(channel: SlotChannel) -> list[Operator]:
-        scenario, served = channel.ctx.scenario, set(channel.served_codes)
-        names = list(scenario.procedures)
-        measures = scenario.countermeasures
-        found = []
-        for name, op in scenario.bots.items():
-            wanted = {names.index(p) for p in (op.procedures or names)}
-            targets = frozenset(wanted & served)
-            if not targets:
-                continue
-            n_targets = _n_targets(scenario, wanted)
-            cap = math.inf if measures.per_email_cap is None else (
-                op.identities * measures.per_email_cap)
-            found.append(Operator(name, op, effective_rate(op, measures) / n_targets, cap,
-                                  targets))
-        return found
 
     def __bool__(self) -> bool:
         return self._any
@@ -269,7 +211,7 @@ class Bots:
         """(operator, tier) when ``p``'s only bot competition is one speculative operator
         without a cap that books only slots a lead ahead, else (-1, 0): then, while no
         buyer is in the market, its captures change nothing but the slots (see
-        :meth:`sim.booking.race.Race._captures`)."""
+        :meth:`sim.engine.booking.race.Race._captures`)."""
         return self._sole.get(p, (-1, 0))
 
     def top_up(self, p: int) -> None:
@@ -353,16 +295,3 @@ class Bots:
         """Operator ``k``'s holdings changed: its competition on every target changed."""
         for p in self.operators[k].targets:
             self.channel.changed(p)
-
-
-def _n_targets(scenario: object, wanted: set[int]) -> int:
-    """(channel, procedure) pairs an operator spreads its requests over."""
-    from sim.scenario.channels import SlotChannelBase
-
-    names = list(scenario.procedures)  # type: ignore[attr-defined]
-    count = 0
-    for ch in scenario.channels.values():  # type: ignore[attr-defined]
-        if isinstance(ch, SlotChannelBase):
-            served = {names.index(p) for p in (ch.procedures or names)}
-            count += len(served & wanted)
-    return max(count, 1)

@@ -9,7 +9,7 @@ they buy, book by themselves, or run out of patience. A sale hands a slot to the
 price drawn from the selling operator's lognormal ``price`` (mean 120 EUR: Bobigny 2019;
 100-200 EUR: AN QE 23368; ``cv`` 0.4 an estimate spanning that range).
 
-:mod:`sim.bots` decides which slots are for sale and when; this module only keeps the
+:mod:`sim.engine.bots` decides which slots are for sale and when; this module only keeps the
 queue of buyers and makes the sales.
 """
 
@@ -21,17 +21,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.engine.streams import Uniforms
 from sim.scenario.countermeasures import BotOperator
-from sim.streams import Uniforms
 
 if TYPE_CHECKING:
-    from sim.booking.base import SlotChannel
+    from sim.engine.booking.interface import SlotMarket
 
 
 class Market:
     """The buyers of one slot channel, by procedure, and the sales made to them."""
 
-    def __init__(self, channel: SlotChannel, operators: list[BotOperator], u: Uniforms):
+    def __init__(self, channel: SlotMarket, operators: list[BotOperator], u: Uniforms):
         self.channel, self.u = channel, u
         pop = channel.ctx.population
         buy_after = channel.ctx.scenario.behaviour.resale.buy_after_days

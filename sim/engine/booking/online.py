@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.booking import Context
+from sim.engine.booking.interface import Context
 from sim.scenario.channels import OnlineChannel
 
 

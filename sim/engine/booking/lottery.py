@@ -12,11 +12,11 @@ registered between two releases wait for the next one, even if a slot is free.
 
 from __future__ import annotations
 
-from sim.booking import Context
-from sim.booking.base import SlotChannel
-from sim.booking.seekers import SeekerPool
+from sim.engine.booking.base import SlotChannel
+from sim.engine.booking.interface import Context
+from sim.engine.booking.seekers import SeekerPool
+from sim.engine.streams import Uniforms
 from sim.scenario.channels import LotteryChannel
-from sim.streams import Uniforms
 
 
 class Lottery(SlotChannel):

@@ -26,11 +26,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from sim import deadlines
-from sim.calendar import Calendar
-from sim.distributions import sample
+from sim.engine import deadlines
+from sim.engine.calendar import Calendar
+from sim.engine.sampling import sample
+from sim.engine.streams import Streams
 from sim.scenario import Procedure, Scenario
-from sim.streams import Streams
 
 # Columns of ``Population.luck``: one uniform per later random decision, drawn at arrival
 # from the applicant's own stream, so the decision does not depend on the order of events.
@@ -61,7 +61,7 @@ def daily_rate(proc: Procedure, calendar: Calendar) -> np.ndarray:
     """Expected arrivals on each day of the horizon.
 
     >>> import datetime as dt
-    >>> from sim.calendar import build_calendar
+    >>> from sim.engine.calendar import build_calendar
     >>> from sim.scenario import CalendarSpec, Horizon
     >>> cal = build_calendar(CalendarSpec(), Horizon(start=dt.date(2021, 1, 1), days=365))
     >>> round(float(daily_rate(Procedure(annual_volume=3650), cal).sum()))

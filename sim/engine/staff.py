@@ -23,8 +23,8 @@ from typing import Literal
 
 import numpy as np
 
-from sim.calendar import Calendar
-from sim.demand import daily_rate
+from sim.engine.calendar import Calendar
+from sim.engine.demand import daily_rate
 from sim.scenario import Scenario, Staff
 
 
@@ -35,7 +35,7 @@ def etp_series(
     full from their first day, as they are paid, not as they produce).
 
     >>> import datetime as dt
-    >>> from sim.calendar import build_calendar
+    >>> from sim.engine.calendar import build_calendar
     >>> from sim.scenario import CalendarSpec, Horizon, Reinforcement
     >>> cal = build_calendar(CalendarSpec(), Horizon(start=dt.date(2021, 1, 1), days=40))
     >>> s = Staff(front_office_etp=10, reinforcements=[
@@ -88,7 +88,7 @@ def later_visit_minutes(scenario: Scenario, calendar: Calendar) -> tuple[np.ndar
     the visits after the first are served on counter time set aside from the booking
     channels, in proportion to the expected demand of the day (a steady-state
     approximation: later visits lag the deposit by weeks, demand changes slowly). The
-    engine caps the set-aside: see :func:`sim.model.booking_minutes`.
+    engine caps the set-aside: see :func:`sim.engine.model.booking_minutes`.
     """
     first = np.zeros(calendar.n_days)
     later = np.zeros(calendar.n_days)

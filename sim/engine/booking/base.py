@@ -1,14 +1,14 @@
 """What every slot-based channel shares: its appointment calendar and the life of a booking.
 
-A channel's share of counter time is cut into dated slots (:mod:`sim.slots`), split between
+A channel's share of counter time is cut into dated slots (:mod:`sim.engine.slots`), split between
 its procedures by ``allocation`` (by default in proportion to the counter time each procedure
 demands), increased by ``overbooking_share``, and opened for booking by a release process
 (one event per release moment, never one per website visit). Policies decide only who gets
-a free slot: see :mod:`sim.booking.race`, :mod:`sim.booking.waitlist`,
-:mod:`sim.booking.lottery`.
+a free slot: see :mod:`sim.engine.booking.race`, :mod:`sim.engine.booking.waitlist`,
+:mod:`sim.engine.booking.lottery`.
 
 A booking then lives its life, decided by the applicant's own uniforms drawn at arrival
-(:data:`sim.demand.LUCK_NO_SHOW` ...), so that the decision does not depend on the order of
+(:data:`sim.engine.demand.LUCK_NO_SHOW` ...), so that the decision does not depend on the order of
 events: with ``cancellation_probability`` it is cancelled at a uniformly random moment
 before the appointment (the slot is released again; the applicant leaves); otherwise the
 applicant fails to show up with a probability whose odds grow by ``odds_ratio_per_30_days``
@@ -19,13 +19,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.booking import Context
-from sim.bots import Bots
-from sim.demand import LUCK_ATTEMPTS, LUCK_CANCEL, LUCK_CANCEL_TIME, LUCK_NIGHT, LUCK_NO_SHOW
-from sim.distributions import binomial_quantile, poisson_quantile
-from sim.records import CANCELLED, NO_SHOW, WAITING
+from sim.engine.booking.interface import Context
+from sim.engine.bots import Bots
+from sim.engine.demand import (
+    LUCK_ATTEMPTS,
+    LUCK_CANCEL,
+    LUCK_CANCEL_TIME,
+    LUCK_NIGHT,
+    LUCK_NO_SHOW,
+)
+from sim.engine.records import CANCELLED, NO_SHOW, WAITING
+from sim.engine.sampling import binomial_quantile, poisson_quantile
+from sim.engine.slots import SlotBook, allocation, release_times, slot_times, slots_per_day
 from sim.scenario.channels import SlotChannelBase
-from sim.slots import SlotBook, allocation, release_times, slot_times, slots_per_day
 
 
 def no_show_probability(lead_days: float, base: float, odds_ratio_per_30_days: float) -> float:

@@ -24,9 +24,9 @@ from collections import deque
 import numpy as np
 import simpy
 
-from sim.booking import Context
-from sim.calendar import Calendar
-from sim.records import SERVED
+from sim.engine.booking.interface import Context
+from sim.engine.calendar import Calendar
+from sim.engine.records import SERVED
 from sim.scenario.channels import DeskChannel
 
 
@@ -37,7 +37,7 @@ def counters_per_day(
     in whole counters with the fractions carried over to the next open days (so 0.75 of a
     counter is one counter three days out of four, not always one or never).
 
-    >>> from sim.calendar import build_calendar
+    >>> from sim.engine.calendar import build_calendar
     >>> from sim.scenario import CalendarSpec, Horizon
     >>> from sim.scenario.channels import DeskChannel
     >>> cal = build_calendar(CalendarSpec(continuous=True), Horizon(days=4))

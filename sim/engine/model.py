@@ -4,7 +4,7 @@ Data flows one way. The scenario gives a calendar, staff capacity and a populati
 applicants (drawn in advance, vectorised, from named streams); a single arrival process hands
 each applicant to their channel at the moment their need appears; channels schedule their own
 events (counter openings, ends of service, slot releases) and write what happens to the
-:class:`~sim.records.Records`. Nothing here computes a statistic: :mod:`sim.metrics` does.
+:class:`~sim.engine.records.Records`. Nothing here computes a statistic: :mod:`sim.metrics` does.
 
 The engine spends one event per applicant on arrival; channels add what they need (the desk
 about one per service, the waitlist none). It never spends an event per website poll.
@@ -17,14 +17,15 @@ from typing import NamedTuple
 import numpy as np
 import simpy
 
-from sim.booking import Channel, Context, build
-from sim.calendar import Calendar, build_calendar
-from sim.demand import Population, generate
-from sim.records import Records
+from sim.engine.booking import build
+from sim.engine.booking.interface import Channel, Context
+from sim.engine.calendar import Calendar, build_calendar
+from sim.engine.demand import Population, generate
+from sim.engine.records import Records
+from sim.engine.slots import SlotBook
+from sim.engine.staff import counter_minutes, later_visit_minutes
+from sim.engine.streams import Streams
 from sim.scenario import Scenario
-from sim.slots import SlotBook
-from sim.staff import counter_minutes, later_visit_minutes
-from sim.streams import Streams
 
 
 class SimOutput(NamedTuple):

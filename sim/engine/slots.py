@@ -19,8 +19,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from sim.calendar import Calendar
-from sim.records import SERVED
+from sim.engine.calendar import Calendar
+from sim.engine.records import SERVED
 from sim.scenario.channels import ReleaseSchedule
 
 
@@ -38,7 +38,7 @@ def slot_times(calendar: Calendar, per_day: np.ndarray) -> np.ndarray:
     """Start time (days since start) of every slot, sorted.
 
     >>> import datetime as dt
-    >>> from sim.calendar import build_calendar
+    >>> from sim.engine.calendar import build_calendar
     >>> from sim.scenario import CalendarSpec, Horizon
     >>> cal = build_calendar(CalendarSpec(continuous=True), Horizon(days=2))
     >>> slot_times(cal, np.array([2, 1])).tolist()

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.distributions import sample
+from sim.engine.sampling import sample
 from sim.scenario.procedures import DAYS_PER_MONTH, Procedure, ProtectionOrder
 
 NONE, GENERIC, RENEWAL, PROTECTION_ORDER = 0, 1, 2, 3

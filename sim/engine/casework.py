@@ -20,12 +20,12 @@ Assumptions
   "capacity time"), solved without a loop by :func:`fifo_done`.
 * Capacity ``H(d) = ETP_back(d) * (1 - absence) * hours_per_etp_year * productive_share /
   open_days_in_year(d)`` hours on open days, 0 otherwise (the counter-minutes formula of
-  :mod:`sim.staff` for the back office). It accrues uniformly over the opening hours (over the
-  24 hours in a continuous calendar), so ``C`` is piecewise linear, flat at night, on week-ends
+  :mod:`sim.engine.staff` for the back office). It accrues uniformly over the opening hours (over
+  the 24 hours in a continuous calendar), so ``C`` is piecewise linear, flat at night, on week-ends
   and holidays. Absence is an average, not a daily draw.
 * Every file leads to a title: requests for missing documents, refusals and appeals are not
   modelled. The visits after the deposit are not simulated one by one: their counter time is
-  set aside from the booking channels (:func:`sim.staff.later_visit_minutes`).
+  set aside from the booking channels (:func:`sim.engine.staff.later_visit_minutes`).
 * The title is ready ``fabrication_days`` after the decision. When the procedure needs more
   than one visit per title at that date (``casework.visits_per_title``, or
   ``anef.visits_per_title`` from the ANEF date on), it is collected ``pickup_wait_days``
@@ -50,17 +50,17 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from sim.calendar import Calendar
-from sim.distributions import sample
+from sim.engine.calendar import Calendar
+from sim.engine.records import SERVED
+from sim.engine.sampling import sample
+from sim.engine.staff import etp_series
+from sim.engine.streams import stream
 from sim.intervals import km_quantile
-from sim.records import SERVED
 from sim.scenario import Scenario, Staff
-from sim.staff import etp_series
-from sim.streams import stream
 
 if TYPE_CHECKING:
-    from sim.demand import Population
-    from sim.model import SimOutput
+    from sim.engine.demand import Population
+    from sim.engine.model import SimOutput
 
 KPIS = ("time_to_title_days_mean", "time_to_title_days_p90", "instruction_days_mean",
         "back_office_utilisation")
@@ -99,7 +99,7 @@ def back_office_hours(staff: Staff, calendar: Calendar) -> np.ndarray:
     -------
     numpy.ndarray
         ``ETP(d) * (1 - absence) * hours_per_etp_year * productive_share /
-        open_days_in_year(d)`` on open days: :func:`sim.staff.counter_minutes` / 60 for the
+        open_days_in_year(d)`` on open days: :func:`sim.engine.staff.counter_minutes` / 60 for the
         back office.
     """
     per_etp = (1.0 - staff.absence_rate) * staff.hours_per_etp_year * staff.productive_share

@@ -30,8 +30,8 @@ import heapq
 
 import numpy as np
 
-from sim.booking import Context
-from sim.booking.base import SlotChannel
+from sim.engine.booking.base import SlotChannel
+from sim.engine.booking.interface import Context
 from sim.scenario.channels import WaitlistChannel
 
 
