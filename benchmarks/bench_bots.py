@@ -29,8 +29,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from sim.analysis.metrics import applicants_table, kpi_table
 from sim.engine.model import simulate
-from sim.metrics import applicants_table, kpi_table
 from sim.scenario import Scenario
 from sim.scenario.loader import load, validate
 

@@ -21,8 +21,8 @@ each timed variant once, in a rotating order so that the tools share the machine
 Throughput is customers arrived divided by the wall time of that call; the table reports
 medians over the repeats and each variant's speed relative to ``Ciw simulate``. A sanity
 check compares both tools' abandonment share and mean wait of the served with each other and
-with the Erlang-A closed form (:func:`sim.theory.erlang_a`): a speed-up is only worth
-reporting if both tools simulate the same queue. Results go to ``benchmarks/results/``.
+with the Erlang-A closed form (:func:`sim.analysis.theory.erlang_a.erlang_a`): a speed-up is only
+worth reporting if both tools simulate the same queue. Results go to ``benchmarks/results/``.
 
 Usage::
 
@@ -51,11 +51,11 @@ import ciw
 import numpy as np
 
 from sim import experiment
+from sim.analysis.theory.erlang_a import erlang_a
 from sim.engine.model import simulate
 from sim.engine.records import ABANDONED, SERVED
 from sim.scenario import Scenario
 from sim.scenario.loader import validate
-from sim.theory import erlang_a
 
 COUNTERS = 20
 MU = 48.0  # services per counter per day: 30-minute visits

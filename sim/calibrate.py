@@ -35,8 +35,8 @@ import pandas as pd
 from scipy import optimize
 
 from sim import data
+from sim.analysis.metrics import km_quantile
 from sim.experiment import RunResult, run
-from sim.metrics import km_quantile
 from sim.national import scale_scenario
 from sim.scenario import Scenario
 from sim.scenario.errors import ScenarioError

@@ -26,9 +26,9 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from sim import metrics
+from sim.analysis import metrics
+from sim.analysis.intervals import t_halfwidth
 from sim.experiment import RunResult, run
-from sim.intervals import t_halfwidth
 from sim.scenario import Scenario
 
 HEADLINE = ("wait_days_mean", "wait_days_p90", "abandoned_share")
@@ -66,7 +66,7 @@ def unique_labels(names: Sequence[str]) -> list[str]:
     return out
 
 
-t_interval = t_halfwidth  # mean, Student-t half-width, count (see sim.intervals)
+t_interval = t_halfwidth  # mean, Student-t half-width, count (see sim.analysis.intervals)
 
 
 def paired_differences(replications: pd.DataFrame, baseline: str,
@@ -108,7 +108,8 @@ def paired_differences(replications: pd.DataFrame, baseline: str,
 
 
 def summarise_by_scenario(replications: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
-    """:func:`sim.metrics.summarise` for each scenario, stacked with a ``scenario`` column."""
+    """:func:`sim.analysis.metrics.summarise` for each scenario, stacked with a ``scenario``
+    column."""
     parts = [metrics.summarise(group, confidence).assign(scenario=name)
              for name, group in replications.groupby("scenario", sort=False)]
     table = pd.concat(parts, ignore_index=True)

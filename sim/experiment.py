@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from sim import metrics
+from sim.analysis import metrics
 from sim.engine import casework
 from sim.engine.model import simulate
 from sim.scenario import Scenario

@@ -46,9 +46,9 @@ import pandas as pd
 from pydantic import Field, ValidationError
 
 from sim import data
+from sim.analysis.metrics import km_quantile, summarise
 from sim.executors import make_executor
 from sim.experiment import run
-from sim.metrics import km_quantile, summarise
 from sim.scenario import Scenario
 from sim.scenario.errors import ScenarioError
 from sim.scenario.files import deep_merge, parse_yaml

@@ -32,7 +32,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from sim import metrics
+from sim.analysis import metrics
 from sim.executors import Executor, SerialExecutor
 from sim.grid import apply_overrides
 from sim.scenario import Scenario

@@ -13,7 +13,8 @@ Assumptions and conventions:
   pyplot, no global state, safe in threads and worker processes.
 * Series are split by the ``scenario`` column (its order of appearance is kept).
 * Wait distributions are Kaplan-Meier estimates in which applicants still waiting at the
-  horizon, or who gave up, are right-censored, consistent with :func:`sim.metrics.km_quantile`.
+  horizon, or who gave up, are right-censored, consistent with
+  :func:`sim.analysis.metrics.km_quantile`.
 * A table without the rows a figure needs gives a figure that says so, never an exception.
 """
 
@@ -35,7 +36,7 @@ WIDTH, HEIGHT = 7.5, 4.2
 def km_cdf(wait: np.ndarray, observed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Kaplan-Meier estimate of P(wait <= t): the event times and the estimate after each.
 
-    The example of :func:`sim.metrics.km_quantile`: served after 1, 2 and 4 days, still
+    The example of :func:`sim.analysis.metrics.km_quantile`: served after 1, 2 and 4 days, still
     waiting after 3, 3 and 5 days.
 
     >>> t, F = km_cdf(np.array([1.0, 2.0, 3.0, 3.0, 4.0, 5.0]),
@@ -66,7 +67,7 @@ def wait_distribution(applicants: pd.DataFrame, title: str = "Wait for a first a
     Parameters
     ----------
     applicants
-        One row per applicant (:func:`sim.metrics.applicants_table`), with a ``scenario``
+        One row per applicant (:func:`sim.analysis.metrics.applicants_table`), with a ``scenario``
         column; ``after_warmup`` is honoured when present.
     title
         Figure title.
@@ -125,7 +126,7 @@ def kpi_comparison(summary: pd.DataFrame, kpis: Sequence[str], procedure: str = 
     """One panel per KPI: the mean of each scenario with its confidence interval.
 
     ``summary`` has columns scenario, kpi, procedure, mean, ci_low, ci_high
-    (:func:`sim.metrics.summarise` per scenario). KPIs absent from ``summary``, or NaN for
+    (:func:`sim.analysis.metrics.summarise` per scenario). KPIs absent from ``summary``, or NaN for
     every scenario, are left out.
     Scenario ``k`` is drawn in colour ``C{first_colour + k}``, as in the line figures.
     """

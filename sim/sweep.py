@@ -24,7 +24,8 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
-from sim import __version__, io, metrics
+from sim import __version__, io
+from sim.analysis import metrics
 from sim.executors import Executor, SerialExecutor
 from sim.experiment import run
 from sim.grid import GridError, Point, grid_points, points_table, read_grid

@@ -11,6 +11,7 @@ from conftest import scenario
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sim.analysis.metrics import applicants_table, slots_table
 from sim.engine.booking.base import no_show_probability
 from sim.engine.calendar import build_calendar
 from sim.engine.demand import make_population
@@ -18,7 +19,6 @@ from sim.engine.model import SimOutput, simulate, simulate_population
 from sim.engine.records import CANCELLED, NO_SHOW, OUTCOMES, SERVED, WAITING
 from sim.engine.streams import Streams
 from sim.experiment import run
-from sim.metrics import applicants_table, slots_table
 from sim.scenario.errors import ScenarioError
 from sim.scenario.loader import validate
 

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from conftest import scenario
 
+from sim.analysis.metrics import applicants_table
 from sim.engine.model import SimOutput, simulate
 from sim.engine.operators import blocked_rate, effective_rate
 from sim.engine.slots import SlotBook
 from sim.experiment import run
-from sim.metrics import applicants_table
 from sim.scenario.countermeasures import BotOperator, Countermeasures
 from sim.scenario.errors import ScenarioError
 from sim.scenario.loader import validate, variant
@@ -205,8 +205,8 @@ def test_capture_bursts_resolve_the_same_race(monkeypatch: pytest.MonkeyPatch) -
     import sys
     from pathlib import Path
 
+    from sim.analysis.metrics import kpi_table
     from sim.engine.booking.race import Race
-    from sim.metrics import kpi_table
 
     sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
     from bench_bots import scenario as race_year

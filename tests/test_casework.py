@@ -10,6 +10,9 @@ import numpy as np
 import pytest
 from conftest import scenario
 
+from sim.analysis import casework_kpis
+from sim.analysis.metrics import km_quantile
+from sim.analysis.theory.checks import t_interval
 from sim.engine import casework
 from sim.engine.calendar import build_calendar
 from sim.engine.demand import make_population
@@ -17,11 +20,9 @@ from sim.engine.model import SimOutput, simulate, simulate_population
 from sim.engine.records import SERVED
 from sim.engine.staff import counter_minutes, etp_series
 from sim.engine.streams import Streams
-from sim.metrics import km_quantile
 from sim.scenario import CalendarSpec, Horizon, Scenario, Staff
 from sim.scenario.files import deep_merge
 from sim.scenario.loader import validate
-from sim.theory import t_interval
 
 H = 1 / 24  # one hour, in days
 START = dt.date(2021, 3, 1)  # a Monday; 2021 has 254 open weekdays (holidays excluded)
@@ -76,7 +77,7 @@ def test_trace_by_hand():
 def test_kpis_of_the_trace():
     out = _trace(_spec())
     cw = casework.after_deposit(out)
-    kpis = casework.kpis(out, cw, np.ones(6, dtype=bool))
+    kpis = casework_kpis.kpis(out, cw, np.ones(6, dtype=bool))
     waits = cw.title_at[:4] - np.array(ARRIVALS[:4])
     assert kpis["time_to_title_days_mean", "all"] == pytest.approx(waits.mean())
     # E and F are censored (at 17.6 and 0.4 days) before any title: the 4 titles take the
@@ -87,7 +88,7 @@ def test_kpis_of_the_trace():
         np.mean(cw.decision_at[:5] - np.array(ARRIVALS[:5])))
     open_days = int(out.calendar.is_open.sum())
     assert kpis["back_office_utilisation", "all"] == pytest.approx(16 / (7 * open_days))
-    assert set(kpis) >= {(k, p) for k in casework.KPIS[:3] for p in ("renewal", "all")}
+    assert set(kpis) >= {(k, p) for k in casework_kpis.KPIS[:3] for p in ("renewal", "all")}
 
 
 def test_anef_removes_the_pickup_wait():
@@ -113,7 +114,7 @@ def test_no_back_office_decides_nothing():
     cw = casework.after_deposit(out)
     assert np.isnan(cw.decision_at).all() and np.isnan(cw.title_at).all()
     assert cw.instruction_backlog_end[-1] == 6 and not cw.hours_used.any()
-    assert np.isnan(casework.kpis(out, cw, np.ones(6, bool))["back_office_utilisation", "all"])
+    assert np.isnan(casework_kpis.kpis(out, cw, np.ones(6, bool))["back_office_utilisation", "all"])
 
 
 def _busy(back_office_etp: float, **staff: Any) -> Scenario:
@@ -170,8 +171,8 @@ def test_more_back_office_never_lengthens_time_to_title(runs):
         assert (fast <= slow + 1e-9).all()
         assert (fast < slow).any()
     window = small.population.arrival >= 10
-    k_small = casework.kpis(small, cw_small, window)
-    k_big = casework.kpis(big, cw_big, window)
+    k_small = casework_kpis.kpis(small, cw_small, window)
+    k_big = casework_kpis.kpis(big, cw_big, window)
     assert k_big["instruction_days_mean", "all"] < k_small["instruction_days_mean", "all"]
 
 
@@ -251,7 +252,7 @@ def test_back_office_is_mm1_in_capacity_time():
         delay = cw.decision_at[measured] - deposit[measured]
         delays.append(delay.mean())
         tail.append(np.mean(delay > 1.0))
-        kpis = casework.kpis(out, cw, out.population.arrival >= 20)
+        kpis = casework_kpis.kpis(out, cw, out.population.arrival >= 20)
         utilisation.append(kpis["back_office_utilisation", "all"])
     _, lo, hi = t_interval(delays, 0.99)
     assert lo <= 1 / (mu - lam) <= hi
@@ -267,4 +268,5 @@ def test_km_on_censored_titles_matches_metrics():
     cw = casework.after_deposit(out)
     wait = np.where(np.isfinite(cw.title_at), cw.title_at, 60.0) - out.population.arrival
     expected = km_quantile(wait, np.isfinite(cw.title_at), 0.9)
-    assert casework.kpis(out, cw, np.ones(6, bool))["time_to_title_days_p90", "all"] == expected
+    kpis = casework_kpis.kpis(out, cw, np.ones(6, bool))
+    assert kpis["time_to_title_days_p90", "all"] == expected

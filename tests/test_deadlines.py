@@ -10,17 +10,18 @@ from conftest import mmc, scenario
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sim.analysis.metrics import applicants_table, kpi_table
+from sim.analysis.theory.checks import t_interval
+from sim.analysis.theory.erlang_c import erlang_c
 from sim.engine.calendar import build_calendar
 from sim.engine.deadlines import order_expiry
 from sim.engine.demand import make_population
 from sim.engine.model import simulate, simulate_population
 from sim.engine.streams import Streams
 from sim.experiment import run
-from sim.metrics import applicants_table, kpi_table
 from sim.scenario.errors import ScenarioError
 from sim.scenario.loader import validate, variant
 from sim.scenario.procedures import DAYS_PER_MONTH, ProtectionOrder
-from sim.theory import erlang_c, t_interval
 
 
 def kpis_of(spec: Any, seed: int = 1, rep: int = 0) -> dict[tuple[str, str], float]:

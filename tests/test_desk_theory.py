@@ -3,7 +3,8 @@
 In continuous mode, with a fixed number of counters, Poisson arrivals, exponential counter
 times and exponential patience, the desk of :mod:`sim.engine.booking.desk` is exactly the M/M/c+M
 (Erlang-A) queue, and without patience the M/M/c (Erlang-C) queue. Its stationary measures
-are known in closed form (:mod:`sim.theory`); this file checks that the engine reproduces them.
+are known in closed form (:mod:`sim.analysis.theory`); this file checks that the engine reproduces
+them.
 
 Design (see docs/validation.md)
 -------------------------------
@@ -22,7 +23,8 @@ Design (see docs/validation.md)
   censored.
 * Per replication: ``P(wait > 0)`` (share of measured arrivals with a positive time in line,
   served or abandoning), the mean wait of the served, and ``P(abandon)``. Across replications,
-  a 99 % Student-t interval (:func:`sim.theory.t_interval`) must contain the closed form.
+  a 99 % Student-t interval (:func:`sim.analysis.theory.checks.t_interval`) must contain the closed
+  form.
 * Each check is at the 99 % level. With 57 checks (12 M/M/c, 27 M/M/c+M, 18 hypothesis), an
   arbitrary seed gives 0.57 false failures on average, at least one 44 % of the time.
   ``SEED`` is fixed once and never tuned; a failure must be investigated, not re-rolled.
@@ -42,12 +44,14 @@ import pytest
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
+from sim.analysis.metrics import applicants_table
+from sim.analysis.theory.checks import t_interval
+from sim.analysis.theory.erlang_a import erlang_a
+from sim.analysis.theory.erlang_c import erlang_c, mmc_mean_wait
 from sim.engine.model import simulate
 from sim.engine.streams import stable_hash
-from sim.metrics import applicants_table
 from sim.scenario import Scenario
 from sim.scenario.loader import load
-from sim.theory import erlang_a, erlang_c, mmc_mean_wait, t_interval
 
 pytestmark = pytest.mark.slow
 

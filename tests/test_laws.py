@@ -19,13 +19,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sim.analysis.metrics import applicants_table, daily_table
+from sim.analysis.theory.checks import littles_law_gap, t_interval
+from sim.analysis.theory.erlang_a import erlang_a
 from sim.engine.model import SimOutput, simulate
 from sim.engine.records import ABANDONED, OUTCOMES, SERVED, WAITING
-from sim.metrics import applicants_table, daily_table
 from sim.scenario import DeskChannel, Scenario, WaitlistChannel
 from sim.scenario.files import deep_merge
 from sim.scenario.loader import load, validate
-from sim.theory import erlang_a, littles_law_gap, t_interval
 
 VALIDATION = Path(__file__).resolve().parents[1] / "scenarios" / "validation"
 SEED = 7

@@ -9,6 +9,7 @@ from conftest import mmc, scenario
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sim.analysis.metrics import applicants_table
 from sim.engine.booking.desk import counters_per_day
 from sim.engine.calendar import build_calendar
 from sim.engine.demand import Population, make_population
@@ -17,7 +18,6 @@ from sim.engine.records import ABANDONED, SERVED, WAITING
 from sim.engine.staff import counter_minutes
 from sim.engine.streams import Streams
 from sim.experiment import run
-from sim.metrics import applicants_table
 
 HOUR = 1 / 24
 

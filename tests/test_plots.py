@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from matplotlib.figure import Figure
 
 from sim import plots
+from sim.analysis.metrics import km_quantile
 from sim.compare import Comparison, compare
-from sim.metrics import km_quantile
 
 REPO = Path(__file__).resolve().parents[1]
 

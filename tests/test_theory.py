@@ -1,4 +1,4 @@
-"""Checks of the queueing closed forms in :mod:`sim.theory`.
+"""Checks of the queueing closed forms in :mod:`sim.analysis.theory`.
 
 Erlang C is pinned to textbook values and to the direct summation formula; Erlang A is
 checked against its two exact limits (no abandonment -> Erlang C, theta = mu -> Poisson),
@@ -17,17 +17,14 @@ from hypothesis import strategies as st
 from scipy import stats
 from scipy.integrate import trapezoid
 
-from sim.theory import (
-    ErlangA,
-    erlang_a,
-    erlang_a_pmf,
+from sim.analysis.theory.checks import littles_law_gap, t_interval
+from sim.analysis.theory.erlang_a import ErlangA, erlang_a, erlang_a_pmf
+from sim.analysis.theory.erlang_c import (
     erlang_b,
     erlang_c,
-    littles_law_gap,
     mmc_mean_queue,
     mmc_mean_wait,
     mmc_wait_tail,
-    t_interval,
 )
 
 REPRODUCIBLE = settings(derandomize=True, max_examples=60, deadline=None)

@@ -55,15 +55,13 @@ from sim.engine.records import SERVED
 from sim.engine.sampling import sample
 from sim.engine.staff import etp_series
 from sim.engine.streams import stream
-from sim.intervals import km_quantile
 from sim.scenario import Scenario, Staff
 
 if TYPE_CHECKING:
     from sim.engine.demand import Population
     from sim.engine.model import SimOutput
 
-KPIS = ("time_to_title_days_mean", "time_to_title_days_p90", "instruction_days_mean",
-        "back_office_utilisation")
+
 
 
 class CaseworkOutcome(NamedTuple):
@@ -258,50 +256,3 @@ def _work_done(level: np.ndarray, done: np.ndarray, work: np.ndarray) -> np.ndar
     current = np.minimum(k, work.size - 1)  # the file in progress, if any
     partial = np.clip(level - (done[current] - work[current]), 0.0, work[current])
     return np.r_[0.0, np.cumsum(work)][k] + np.where(k < work.size, partial, 0.0)
-
-
-def kpis(out: SimOutput, outcome: CaseworkOutcome,
-         window_mask: np.ndarray) -> dict[tuple[str, str], float]:
-    """Casework KPIs keyed by ``(kpi, procedure)``, procedure ``all`` for the total.
-
-    Time to title concerns applicants of the window who deposited before the horizon (people
-    who never deposited are still waiting for their first appointment, a KPI of
-    :mod:`sim.metrics`). Its mean is over titles in hand by the horizon; its 90th percentile
-    is a Kaplan-Meier estimate with titles still pending at the horizon right-censored (NaN
-    when the curve never reaches 0.9). ``instruction_days_mean`` is the mean time from deposit
-    to decision of files decided by the horizon. Utilisation is hours used over hours offered
-    on the days after the warm-up (NaN without back office).
-
-    Parameters
-    ----------
-    out : SimOutput
-        The event log.
-    outcome : CaseworkOutcome
-        :func:`after_deposit` of ``out``.
-    window_mask : numpy.ndarray
-        Applicants counted (bool per applicant), e.g. needs appearing after the warm-up.
-
-    Returns
-    -------
-    dict
-        ``{(kpi, procedure): value}`` for the kpis of :data:`KPIS` (utilisation: ``all`` only),
-        ready for :func:`sim.metrics.kpi_table`'s ``(kpi, procedure, value)`` rows.
-    """
-
-    pop, rec = out.population, out.records
-    horizon = float(out.scenario.horizon.days)
-    filed = window_mask & (rec.outcome == SERVED) & (rec.appointment_at < horizon)
-    got = np.isfinite(outcome.title_at)
-    wait = np.where(got, outcome.title_at, horizon) - pop.arrival
-    instruction = outcome.decision_at - rec.appointment_at
-    rows: dict[tuple[str, str], float] = {}
-    for code, name in [*enumerate(pop.procedures), (-1, "all")]:
-        mine = filed & ((pop.procedure == code) | (code < 0))
-        seen, decided = mine & got, mine & np.isfinite(instruction)
-        rows[KPIS[0], name] = float(wait[seen].mean()) if seen.any() else np.nan
-        rows[KPIS[1], name] = km_quantile(wait[mine], got[mine], 0.9)
-        rows[KPIS[2], name] = float(instruction[decided].mean()) if decided.any() else np.nan
-    start = int(np.floor(out.scenario.horizon.warmup_days))
-    offered = outcome.hours_offered[start:].sum()
-    rows[KPIS[3], "all"] = float(outcome.hours_used[start:].sum() / offered) if offered else np.nan
-    return rows

@@ -1,10 +1,11 @@
 """The engine: one SimPy environment, the applicants' arrivals, and the channels.
 
-Data flows one way. The scenario gives a calendar, staff capacity and a population of
-applicants (drawn in advance, vectorised, from named streams); a single arrival process hands
-each applicant to their channel at the moment their need appears; channels schedule their own
-events (counter openings, ends of service, slot releases) and write what happens to the
-:class:`~sim.engine.records.Records`. Nothing here computes a statistic: :mod:`sim.metrics` does.
+Data flows one way. The scenario gives a calendar, staff capacity and a population of applicants
+(drawn in advance, vectorised, from named streams); a single arrival process hands each
+applicant to their channel at the moment their need appears; channels schedule their own events
+(counter openings, ends of service, slot releases) and write what happens to the
+:class:`~sim.engine.records.Records`. Nothing here computes a statistic:
+:mod:`sim.analysis.metrics` does.
 
 The engine spends one event per applicant on arrival; channels add what they need (the desk
 about one per service, the waitlist none). It never spends an event per website poll.

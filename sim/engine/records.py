@@ -1,7 +1,7 @@
 """The event log of one replication: what happened to each applicant, as columns.
 
-Channels write here and nowhere else; :mod:`sim.metrics` turns it into tidy tables once the
-run is over. One slot per applicant and per column (numpy arrays indexed by the applicant's
+Channels write here and nowhere else; :mod:`sim.analysis.metrics` turns it into tidy tables once
+the run is over. One slot per applicant and per column (numpy arrays indexed by the applicant's
 position in the population), so writing is cheap and nothing is ever appended in a loop.
 
 Outcomes: *waiting* (still without a first appointment at the horizon: censored), *served*

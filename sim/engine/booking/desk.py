@@ -8,7 +8,8 @@ a service running at closing time is finished.
 
 In ``continuous`` mode with a fixed number of counters, exponential counter times and
 exponential patience, this is exactly the M/M/c+M (Erlang-A) queue, and with no patience the
-M/M/c (Erlang-C) queue: ``tests/test_desk_theory.py`` checks both against :mod:`sim.theory`.
+M/M/c (Erlang-C) queue: ``tests/test_desk_theory.py`` checks both against
+:mod:`sim.analysis.theory`.
 
 Abandonment is decided lazily: nobody schedules a "give up" event; when a counter calls the
 head of the queue, people whose patience ended before now are recorded as having left at

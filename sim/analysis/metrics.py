@@ -1,4 +1,4 @@
-"""From the event log to tidy tables: applicants, days, slots (KPIs: :mod:`sim.kpis`).
+"""From the event log to tidy tables: applicants, days, slots (KPIs: :mod:`sim.analysis.kpis`).
 
 Three grains, built once at the end of a replication, each row carrying the scenario name,
 the seed and the replication:
@@ -27,11 +27,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.analysis.intervals import km_quantile, summarise
+from sim.analysis.kpis import KPI_NAMES, SEGMENT_KPIS, kpi_table
 from sim.engine import casework, deadlines
 from sim.engine.model import SimOutput
 from sim.engine.records import ABANDONED, CANCELLED, NO_SHOW, OUTCOMES, SERVED
-from sim.intervals import km_quantile, summarise
-from sim.kpis import KPI_NAMES, SEGMENT_KPIS, kpi_table
 
 __all__ = [  # the tables here; KPIs and interval statistics re-exported from their modules
     "KPI_NAMES", "SEGMENT_KPIS", "SLOT_FATES", "applicants_table", "daily_table",

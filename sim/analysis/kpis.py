@@ -22,12 +22,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.analysis import casework_kpis
+from sim.analysis.intervals import km_quantile
 from sim.engine import casework
 from sim.engine.model import SimOutput
 from sim.engine.operators import blocked_rate
 from sim.engine.records import ABANDONED, CANCELLED, NO_SHOW, OUTCOMES, SERVED, WAITING
 from sim.engine.staff import staff_cost_eur
-from sim.intervals import km_quantile
 
 KPI_NAMES = (
     "arrivals",
@@ -56,7 +57,7 @@ KPI_NAMES = (
     "deadlines_missed",
     "deadline_missed_share",
     "staff_cost_eur",
-    *casework.KPIS,
+    *casework_kpis.KPIS,
 )
 # Waits by segment: ``wait_days_mean.channel.<name>``, ``wait_days_p90.access.non_digital``...
 SEGMENT_KPIS = ("wait_days_mean", "wait_days_p50", "wait_days_p90")
@@ -155,7 +156,7 @@ def kpi_table(out: SimOutput, applicants: pd.DataFrame,
          staff_cost_eur(out.scenario.staff, out.calendar, out.scenario.horizon.warmup_days)),
     ]
     in_window = out.population.arrival >= out.scenario.horizon.warmup_days
-    rows += [(k, p, v) for (k, p), v in casework.kpis(out, cw, in_window).items()]
+    rows += [(k, p, v) for (k, p), v in casework_kpis.kpis(out, cw, in_window).items()]
     table = pd.DataFrame(rows, columns=["kpi", "procedure", "value"])
     table.insert(0, "replication", out.replication)
     table.insert(0, "seed", out.seed)
