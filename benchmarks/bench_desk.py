@@ -13,7 +13,7 @@ counters; Ciw as ``ciw.create_network(...)`` with one node and reneging. Every r
 each timed variant once, in a rotating order so that the tools share the machine's noise:
 
 * ``prefsim simulate``: the :func:`sim.engine.model.simulate` call (population draw included);
-* ``prefsim experiment.run``: :func:`sim.experiment.run`, i.e. the simulation plus the
+* ``prefsim experiment.run``: :func:`sim.experiments.experiment.run`, i.e. the simulation plus the
   tidy tables (applicants, daily, KPIs), what a user actually waits for;
 * ``Ciw simulate``: ``ciw.Simulation(network)`` plus ``simulate_until_max_time(days)``;
 * ``Ciw simulate + records``: the same plus ``get_all_records()``.
@@ -50,10 +50,10 @@ from typing import Any
 import ciw
 import numpy as np
 
-from sim import experiment
 from sim.analysis.theory.erlang_a import erlang_a
 from sim.engine.model import simulate
 from sim.engine.records import ABANDONED, SERVED
+from sim.experiments import experiment
 from sim.scenario import Scenario
 from sim.scenario.loader import validate
 
@@ -164,7 +164,7 @@ def run_prefsim_simulate(m: Model, seed: int) -> dict[str, Sample]:
 
 
 def run_prefsim_experiment(m: Model, seed: int) -> dict[str, Sample]:
-    """Time :func:`sim.experiment.run`: simulation plus tidy tables."""
+    """Time :func:`sim.experiments.experiment.run`: simulation plus tidy tables."""
     scn = scenario(m)
     gc.collect()
     start = time.perf_counter()

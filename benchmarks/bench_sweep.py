@@ -7,7 +7,7 @@ each), so that every task is a real, full-size replication of about half a secon
 Each repeat runs four configurations in a rotating order (so they share the machine's
 noise): the pool with 1 and 2 workers, Dask with 1 and 2 workers. Every run writes into a
 fresh directory (nothing is skipped) and is timed from the moment its executor is up (worker
-start-up is timed separately) to the end of :func:`sim.sweep.sweep`, i.e. tasks, atomic
+start-up is timed separately) to the end of :func:`sim.experiments.sweep.sweep`, i.e. tasks, atomic
 writes of every task file and the combined dataset. Throughput is points per second; the
 table reports medians over the repeats and the scaling efficiency ``T1 / (2 * T2)`` of each
 executor (1.0: two workers are twice as fast as one).
@@ -32,10 +32,10 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from sim.executors import DaskExecutor, Executor, PoolExecutor
+from sim.experiments.executors import DaskExecutor, Executor, PoolExecutor
+from sim.experiments.sweep import sweep
 from sim.scenario import Scenario
 from sim.scenario.loader import load
-from sim.sweep import sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS_DIR = Path(__file__).resolve().parent / "results"

@@ -5,7 +5,7 @@ A manager opens the page, picks scenarios from a library (the files shipped in
 of them. Everything here goes through the ``sim`` API: files are read by
 :func:`sim.scenario.files.read_layers` / :func:`sim.scenario.files.parse_yaml` and become
 scenarios only through :func:`sim.scenario.loader.validate`; runs are
-:func:`sim.compare.compare`. Nothing is simulated here.
+:func:`sim.experiments.compare.compare`. Nothing is simulated here.
 
 The server is shared, so one visitor must not be able to hang it: :class:`Limits` caps the
 horizon, the replications and the applicants a run may simulate, and :func:`check_limits` says
@@ -26,7 +26,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from sim.compare import Comparison, compare
+from sim.experiments.compare import Comparison, compare
 from sim.scenario import Scenario
 from sim.scenario.errors import ScenarioError
 from sim.scenario.files import dump_yaml, merge_layers, parse_yaml, read_layers
@@ -168,7 +168,7 @@ class Library:
         return label
 
 
-NOT_SCENARIOS = ("national.yaml",)  # a national run's plan (sim.national), not one scenario
+NOT_SCENARIOS = ("national.yaml",)  # a national run's plan (sim.experiments.national)
 
 
 def scenario_files(root: Path = SCENARIO_DIR) -> list[Path]:
@@ -267,7 +267,7 @@ def run_key(yaml_texts: Sequence[str], labels: Sequence[str], seed: int,
 @st.cache_data(show_spinner=False, max_entries=8, ttl=6 * 3600)
 def run_comparison(yaml_texts: tuple[str, ...], labels: tuple[str, ...], seed: int,
                    replications: int) -> Comparison:
-    """:func:`sim.compare.compare` of the resolved scenarios, cached by their YAML text.
+    """:func:`sim.experiments.compare.compare` of the resolved scenarios, cached by their YAML text.
 
     Draws its own progress bar (inside the cached function, so that Streamlit can replay it
     when the result comes from the cache).

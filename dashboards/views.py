@@ -1,6 +1,6 @@
 """How a comparison is shown: KPI cards, figures and downloads, from the ``sim`` tables.
 
-The numbers are :class:`sim.compare.Comparison`'s (means, Student-t intervals, paired
+The numbers are :class:`sim.experiments.compare.Comparison`'s (means, Student-t intervals, paired
 differences against the first scenario); the figures are :mod:`sim.plots`' (the same as in
 ``prefsim compare``'s report). This module only formats them: units, the direction in which a
 change is good news (for the colour of a delta), PNG and file bytes for the downloads.
@@ -19,7 +19,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim import plots
-from sim.compare import Comparison
+from sim.experiments.compare import Comparison
 from sim.report import KPI_PANELS, OPTIONAL, optional_kpis
 
 DEFAULT_CARDS = ("wait_days_mean", "wait_days_p90", "abandoned_share",

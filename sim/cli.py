@@ -20,12 +20,13 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sim import __version__, cli_calibrate, io
-from sim import compare as comparing
-from sim import optimise as optimising
-from sim import sweep as sweeping
-from sim.executors import Executor, ExecutorError, make_executor
-from sim.experiment import Results, replicate
+from sim import __version__, cli_calibrate
+from sim.experiments import compare as comparing
+from sim.experiments import goals, io
+from sim.experiments import optimise as optimising
+from sim.experiments import sweep as sweeping
+from sim.experiments.executors import Executor, ExecutorError, make_executor
+from sim.experiments.experiment import Results, replicate
 from sim.report import load_comparison, write_optimisation, write_report
 from sim.scenario import Scenario
 from sim.scenario.errors import ScenarioError
@@ -419,13 +420,13 @@ def optimise_command(
     parsed_targets, parsed_levers, problems = [], [], []
     for text in targets:
         try:
-            parsed_targets.append(optimising.parse_target(text))
-        except optimising.OptimiseError as exc:
+            parsed_targets.append(goals.parse_target(text))
+        except goals.OptimiseError as exc:
             problems += exc.problems
     for text in levers:
         try:
-            parsed_levers.append(optimising.parse_lever(text))
-        except optimising.OptimiseError as exc:
+            parsed_levers.append(goals.parse_lever(text))
+        except goals.OptimiseError as exc:
             problems += exc.problems
     if problems:
         _fail(problems)
@@ -441,7 +442,7 @@ def optimise_command(
         )
         bar.stop()
         write_optimisation(result, out_dir)
-    except optimising.OptimiseError as exc:
+    except goals.OptimiseError as exc:
         _fail(exc.problems)
     except OSError as exc:
         _fail([f"{out_dir}: cannot write results ({exc.strerror or exc})"])

@@ -25,9 +25,14 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from sim import __version__, data, io
-from sim import calibrate as cal
-from sim import national as nat
+from sim import __version__
+from sim.experiments import io
+from sim.experiments import national as nat
+from sim.experiments.calibration.fit import Fit, calibrate
+from sim.experiments.calibration.parameters import DEFAULT_PARAMETERS, apply, parse_parameter
+from sim.experiments.calibration.report import _num, report
+from sim.experiments.calibration.targets import DEFAULT_TARGETS, PUBLISHED, parse_target
+from sim.experiments.data import figures, references, sources
 from sim.scenario import Scenario
 from sim.scenario.errors import ScenarioError
 from sim.scenario.files import dump_yaml
@@ -53,7 +58,7 @@ def _fail(problems: list[str]) -> NoReturn:
 def _scenario(path: Path, overrides: list[str] | None = None) -> Scenario:
     """Load a scenario after checking its data references; one line per problem."""
     try:
-        problems = data.check_references(path) if path.is_file() else []
+        problems = references.check_references(path) if path.is_file() else []
         if problems:
             _fail(problems)
         return load(path, overrides or [])
@@ -71,11 +76,11 @@ def calibrate_command(
     params: Annotated[list[str] | None, typer.Option(
         "--param", "-p", help="NAME=LOW:HIGH: a multiplier (latent_demand, checks_per_day, "
         "bot_requests, back_office_hours) or a dotted field. Default: "
-        + ", ".join(cal.DEFAULT_PARAMETERS))] = None,
+        + ", ".join(DEFAULT_PARAMETERS))] = None,
     targets: Annotated[list[str] | None, typer.Option(
         "--target", "-t", help="A published target (" + ", ".join(
-            p.name for p in cal.PUBLISHED) + ") or MEASURE=VALUE. Default: "
-        + ", ".join(cal.DEFAULT_TARGETS))] = None,
+            p.name for p in PUBLISHED) + ") or MEASURE=VALUE. Default: "
+        + ", ".join(DEFAULT_TARGETS))] = None,
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path(
         "out/calibrate"),
     seed: Seed = 1,
@@ -89,18 +94,18 @@ def calibrate_command(
     spec = _scenario(scenario, [f"horizon.days={days}"] if days else [])
     full = _scenario(scenario)
     try:
-        parsed_params = [cal.parse_parameter(p) for p in params or cal.DEFAULT_PARAMETERS]
-        parsed_targets = [cal.parse_target(t) for t in targets or cal.DEFAULT_TARGETS]
+        parsed_params = [parse_parameter(p) for p in params or DEFAULT_PARAMETERS]
+        parsed_targets = [parse_target(t) for t in targets or DEFAULT_TARGETS]
     except ScenarioError as exc:
         _fail(exc.problems)
     with _progress() as bar:
         task = bar.add_task("calibrate: evaluations", total=max_evaluations)
         try:
-            fit = cal.calibrate(spec, parsed_params, parsed_targets, seed, replications, scale,
+            fit = calibrate(spec, parsed_params, parsed_targets, seed, replications, scale,
                                 max_evaluations, lambda n: bar.update(task, completed=n))
         except ScenarioError as exc:
             _fail(exc.problems)
-    fitted = cal.apply(full, parsed_params, fit.parameters["fitted"].tolist())
+    fitted = apply(full, parsed_params, fit.parameters["fitted"].tolist())
     manifest = {
         "prefsim_version": __version__, "command": _command(), "scenario_file": str(scenario),
         "seed": seed, "replications": replications, "scale": scale, "days": days,
@@ -129,12 +134,12 @@ def _progress():  # type: ignore[no-untyped-def]
                     console=err, disable=not err.is_terminal)
 
 
-def _fit_table(fit: cal.Fit) -> Table:
+def _fit_table(fit: Fit) -> Table:
     table = Table(title="fit quality", title_justify="left")
     for name in ("target", "published", "simulated", "gap"):
         table.add_column(name, justify="left" if name == "target" else "right")
     for row in fit.quality.itertuples():
-        table.add_row(escape(row.target), cal._num(row.published), cal._num(row.simulated),
+        table.add_row(escape(row.target), _num(row.published), _num(row.simulated),
                       f"{row.gap_pct:+.1f} %")
     for row in fit.parameters.itertuples():
         table.add_row(escape(f"parameter {row.parameter}"), f"{row.start:g}",
@@ -154,7 +159,7 @@ def calibration_report_command(
     """Write the calibration report: simulated against published figures, gaps explained."""
     spec = _scenario(scenario)
     fit = json.loads(fit_file.read_text(encoding="utf-8")) if fit_file.is_file() else None
-    text = cal.report(spec, str(scenario), seed, replications, fit,
+    text = report(spec, str(scenario), seed, replications, fit,
                       f"prefsim calibration-report {scenario} --seed {seed} "
                       f"--replications {replications}")
     try:
@@ -185,7 +190,7 @@ def national_command(
     except ScenarioError as exc:
         _fail(exc.problems)
     base = national_file.parent / spec.spec.base
-    problems = data.check_references(base) if base.is_file() else []
+    problems = references.check_references(base) if base.is_file() else []
     if problems:
         _fail(problems)
     with _progress() as bar:
@@ -212,8 +217,8 @@ def national_command(
     for name in ("kpi", "mean", "95% interval", "aggregation"):
         table.add_column(name, justify="left" if name in ("kpi", "aggregation") else "right")
     for row in shown.itertuples():
-        table.add_row(escape(row.kpi), cal._num(row.mean),
-                      f"{cal._num(row.ci_low)} - {cal._num(row.ci_high)}", row.method)
+        table.add_row(escape(row.kpi), _num(row.mean),
+                      f"{_num(row.ci_low)} - {_num(row.ci_high)}", row.method)
     out.print(table)
     for line in result.failures:
         typer.echo(line, err=True)
@@ -231,14 +236,14 @@ def data_check_command(
     problems = []
     for path in files:
         try:
-            found = data.check_references(path)
+            found = references.check_references(path)
         except OSError as exc:
             found = [f"{path}: cannot read ({exc.strerror or exc})"]
         except ScenarioError as exc:
             found = exc.problems
         problems += found
         if not found:
-            err.print(f"{escape(str(path))}: {len(data.references(path))} data references, "
+            err.print(f"{escape(str(path))}: {len(references.references(path))} data references, "
                       "all found")
     if problems:
         _fail(problems)
@@ -246,12 +251,12 @@ def data_check_command(
 
 @app.command("data-derive")
 def data_derive_command(
-    out_dir: Annotated[Path, typer.Option("--out", "-o")] = data.DATA_DIR,
+    out_dir: Annotated[Path, typer.Option("--out", "-o")] = sources.DATA_DIR,
 ) -> None:
     """Rewrite data/derived_figures.csv and data/departement_weights.csv from the sources."""
     try:
-        io.write_csv(out_dir / "derived_figures.csv", data.derived_table())
-        io.write_csv(out_dir / "departement_weights.csv", data.weights_table())
+        io.write_csv(out_dir / "derived_figures.csv", figures.derived_table())
+        io.write_csv(out_dir / "departement_weights.csv", figures.weights_table())
     except ScenarioError as exc:
         _fail(exc.problems)
     except OSError as exc:

@@ -1,11 +1,11 @@
 """Figures: tidy tables in, :class:`matplotlib.figure.Figure` out.
 
-A planner comparing two booking policies wants to *see* the answer: how long people wait
-(the whole distribution, not only its mean), how the backlog of people still looking grows
-month by month, and how the headline KPIs differ, with their uncertainty. Every function here
-takes the tidy DataFrames that :mod:`sim.experiment` and :mod:`sim.compare` return and gives a
-figure; nothing is simulated, written or shown, so the same functions serve the HTML report,
-the command line and the dashboard.
+A planner comparing two booking policies wants to *see* the answer: how long people wait (the
+whole distribution, not only its mean), how the backlog of people still looking grows month by
+month, and how the headline KPIs differ, with their uncertainty. Every function here takes the
+tidy DataFrames that :mod:`sim.experiments.experiment` and :mod:`sim.experiments.compare` return
+and gives a figure; nothing is simulated, written or shown, so the same functions serve the HTML
+report, the command line and the dashboard.
 
 Assumptions and conventions:
 
@@ -28,7 +28,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from sim.io import atomic_write
+from sim.experiments.io import atomic_write
 
 WIDTH, HEIGHT = 7.5, 4.2
 
@@ -156,7 +156,8 @@ def differences(diffs: pd.DataFrame, kpis: Sequence[str], procedure: str = "all"
     """One panel per KPI: each scenario's mean paired difference with the baseline.
 
     ``diffs`` has columns scenario, baseline, kpi, procedure, difference, ci_low, ci_high
-    (:func:`sim.compare.paired_differences`). An interval that misses 0 is a real effect.
+    (:func:`sim.experiments.compare.paired_differences`). An interval that misses 0 is a real
+    effect.
     """
     return kpi_comparison(
         diffs.rename(columns={"difference": "mean"}), kpis, procedure, title, first_colour=1

@@ -11,7 +11,7 @@ taking slots) are drawn when their KPIs are in the results and replaced by a not
 so the report picks them up as soon as the engine produces them. Every file is written
 atomically; ``report.html`` last, so a report that exists refers to files that exist.
 
-A goal-seeking search (:mod:`sim.optimise`) is reported the same way, by
+A goal-seeking search (:mod:`sim.experiments.optimise`) is reported the same way, by
 :func:`write_optimisation`: every evaluated plan as CSV, the cost-vs-target frontier as PNG,
 the chosen plan as a scenario file.
 """
@@ -28,9 +28,10 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from sim import __version__, io, plots
-from sim.compare import HEADLINE, Comparison
-from sim.optimise import Optimisation
+from sim import __version__, plots
+from sim.experiments import io
+from sim.experiments.compare import HEADLINE, Comparison
+from sim.experiments.optimise import Optimisation
 from sim.scenario import Scenario
 from sim.scenario.files import dump_yaml
 

@@ -18,7 +18,7 @@ from sim.engine.demand import make_population
 from sim.engine.model import SimOutput, simulate, simulate_population
 from sim.engine.records import CANCELLED, NO_SHOW, OUTCOMES, SERVED, WAITING
 from sim.engine.streams import Streams
-from sim.experiment import run
+from sim.experiments.experiment import run
 from sim.scenario.errors import ScenarioError
 from sim.scenario.loader import validate
 

@@ -12,7 +12,7 @@ from sim.analysis.metrics import applicants_table
 from sim.engine.model import SimOutput, simulate
 from sim.engine.operators import blocked_rate, effective_rate
 from sim.engine.slots import SlotBook
-from sim.experiment import run
+from sim.experiments.experiment import run
 from sim.scenario.countermeasures import BotOperator, Countermeasures
 from sim.scenario.errors import ScenarioError
 from sim.scenario.loader import validate, variant

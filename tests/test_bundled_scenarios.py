@@ -12,8 +12,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from sim import cli_calibrate, data, national
-from sim.experiment import run
+from sim import cli_calibrate
+from sim.experiments import national
+from sim.experiments.data import departements, references
+from sim.experiments.experiment import run
 from sim.scenario.errors import ScenarioError
 from sim.scenario.loader import load
 
@@ -58,7 +60,7 @@ def differing(a: dict[str, Any], b: dict[str, Any], depth: int) -> set[str]:
 def test_every_bundled_scenario_loads_and_cites_real_data(path: Path) -> None:
     scenario = load(path)
     assert scenario.name
-    assert data.check_references(path) == []
+    assert references.check_references(path) == []
 
 
 def test_every_what_if_has_its_lever() -> None:
@@ -76,7 +78,7 @@ def test_what_if_changes_only_its_lever(name: str) -> None:
 
 
 def test_baseline_cites_its_sources() -> None:
-    refs = data.references(BASELINE)
+    refs = references.references(BASELINE)
     assert len(refs) >= 15
     assert sum(r.exact for r in refs) >= 8  # numbers checked against their figure
 
@@ -104,7 +106,7 @@ def test_unknown_procedure_in_a_what_if_is_one_line(tmp_path: Path) -> None:
 
 
 def test_national_file_builds_every_departement() -> None:
-    assert data.check_references(NATIONAL) == []
+    assert references.check_references(NATIONAL) == []
     nat = national.read_national(NATIONAL)
     assert len(nat.scenarios) == 101
     scale = nat.spec.scale
@@ -112,7 +114,7 @@ def test_national_file_builds_every_departement() -> None:
     # bots act nationally: one budget split by demand weight
     total = sum(s.bots["reseller"].requests_per_day for s in nat.scenarios.values())
     assert total == pytest.approx(template.bots["reseller"].requests_per_day * scale
-                                  / data.weight("94"))
+                                  / departements.weight("94"))
     assert nat.scenarios["94"].staff.front_office_etp == pytest.approx(
         template.staff.front_office_etp * scale)
     assert nat.scenarios["57"].calendar.subdivision == "57"

@@ -14,8 +14,17 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from sim import calibrate as cal
 from sim import cli_calibrate
+from sim.experiments.calibration.fit import calibrate
+from sim.experiments.calibration.parameters import (
+    CalibrationError,
+    Parameter,
+    apply,
+    parse_parameter,
+)
+from sim.experiments.calibration.report import report
+from sim.experiments.calibration.targets import PUBLISHED, Target, parse_target, simulate
+from sim.experiments.national import scale_scenario
 from sim.scenario import Scenario
 from sim.scenario.files import deep_merge
 from sim.scenario.loader import load, validate
@@ -40,39 +49,39 @@ def small(**changes: Any) -> Scenario:
     return validate(deep_merge(BASE, changes))
 
 
-def synthetic(scenario: Scenario, params: list[cal.Parameter], truth: list[float],
-              measure: str) -> cal.Target:
-    sim = cal.simulate(cal.apply(scenario, params, truth), seed=3, replications=2)
-    return cal.Target("synthetic", measure, sim[measure])
+def synthetic(scenario: Scenario, params: list[Parameter], truth: list[float],
+              measure: str) -> Target:
+    sim = simulate(apply(scenario, params, truth), seed=3, replications=2)
+    return Target("synthetic", measure, sim[measure])
 
 
 def test_parse_parameters_and_targets() -> None:
-    assert cal.parse_parameter("staff.front_office_etp=1:5").name == "staff.front_office_etp"
+    assert parse_parameter("staff.front_office_etp=1:5").name == "staff.front_office_etp"
     for bad, why in (("latent_demand", "NAME=LOW:HIGH"), ("latent_demand=3:1", "LOW < HIGH"),
                      ("speed=1:2", "unknown parameter 'speed'")):
-        with pytest.raises(cal.CalibrationError, match=why):
-            cal.parse_parameter(bad)
-    assert cal.parse_target("appointment_wait").low == pytest.approx(60.875)
-    with pytest.raises(cal.CalibrationError, match="'x': unknown published target"):
-        cal.parse_target("x")
-    with pytest.raises(cal.CalibrationError, match="must be positive"):
-        cal.parse_target("wait_days_mean=0")
+        with pytest.raises(CalibrationError, match=why):
+            parse_parameter(bad)
+    assert parse_target("appointment_wait").low == pytest.approx(60.875)
+    with pytest.raises(CalibrationError, match="'x': unknown published target"):
+        parse_target("x")
+    with pytest.raises(CalibrationError, match="must be positive"):
+        parse_target("wait_days_mean=0")
 
 
 def test_apply_changes_only_its_knob() -> None:
     s = small()
-    params = [cal.Parameter("latent_demand", 0.1, 10), cal.Parameter("bot_requests", 0.1, 10),
-              cal.Parameter("checks_per_day", 0.1, 10),
-              cal.Parameter("back_office_hours", 0.1, 10),
-              cal.Parameter("staff.front_office_etp", 0.1, 5)]
-    t = cal.apply(s, params, [2.0, 3.0, 0.5, 1.5, 1.2])
+    params = [Parameter("latent_demand", 0.1, 10), Parameter("bot_requests", 0.1, 10),
+              Parameter("checks_per_day", 0.1, 10),
+              Parameter("back_office_hours", 0.1, 10),
+              Parameter("staff.front_office_etp", 0.1, 5)]
+    t = apply(s, params, [2.0, 3.0, 0.5, 1.5, 1.2])
     assert t.procedures["first_title"].annual_volume == 2400
     assert t.bots["reseller"].requests_per_day == 6000
     assert t.behaviour.seekers[0].checks_per_day == s.behaviour.seekers[0].checks_per_day / 2
     assert t.procedures["renewal"].casework.back_office_hours_per_file == pytest.approx(3.75)
     assert t.staff.front_office_etp == 1.2
-    with pytest.raises(cal.CalibrationError, match="no such field"):
-        cal.apply(s, [cal.Parameter("staff.nothing.here", 1, 2)], [1.5])
+    with pytest.raises(CalibrationError, match="no such field"):
+        apply(s, [Parameter("staff.nothing.here", 1, 2)], [1.5])
 
 
 def test_one_parameter_recovers_a_known_latent_demand() -> None:
@@ -80,9 +89,9 @@ def test_one_parameter_recovers_a_known_latent_demand() -> None:
     over people who got a date saturates under censoring (42 days from 1.6 to 2.0 times the
     demand here), so it could not tell 1.6 from 1.8."""
     s = small()
-    params = [cal.Parameter("latent_demand", 0.5, 3.0)]
+    params = [Parameter("latent_demand", 0.5, 3.0)]
     target = synthetic(s, params, [1.6], "wait_days_p50")
-    fit = cal.calibrate(s, params, [target], seed=3, replications=2, max_evaluations=12)
+    fit = calibrate(s, params, [target], seed=3, replications=2, max_evaluations=12)
     fitted = fit.parameters["fitted"].iloc[0]
     assert fitted > 1.0  # moved the right way: the target waits are longer
     assert fitted == pytest.approx(1.6, rel=0.1)
@@ -92,10 +101,10 @@ def test_one_parameter_recovers_a_known_latent_demand() -> None:
 
 def test_several_parameters_with_nelder_mead() -> None:
     s = small()
-    params = [cal.Parameter("bot_requests", 0.2, 5.0), cal.Parameter("latent_demand", 0.5, 3)]
+    params = [Parameter("bot_requests", 0.2, 5.0), Parameter("latent_demand", 0.5, 3)]
     targets = [synthetic(s, params, [0.5, 1.0], "blocked_requests_per_day"),
                synthetic(s, params, [0.5, 1.0], "arrivals")]
-    fit = cal.calibrate(s, params, targets, seed=3, replications=1, max_evaluations=30)
+    fit = calibrate(s, params, targets, seed=3, replications=1, max_evaluations=30)
     bots, demand = fit.parameters["fitted"]
     assert bots == pytest.approx(0.5, rel=0.05)  # blocked requests are proportional to it
     assert demand == pytest.approx(1.0, rel=0.05)
@@ -104,16 +113,16 @@ def test_several_parameters_with_nelder_mead() -> None:
 
 def test_scale_keeps_counts_comparable() -> None:
     s = small()
-    full = cal.simulate(s, 1, 1)
-    half = cal.simulate(s, 1, 1, scale=0.5)
+    full = simulate(s, 1, 1)
+    half = simulate(s, 1, 1, scale=0.5)
     assert half["blocked_requests_per_day"] == pytest.approx(full["blocked_requests_per_day"])
     assert half["arrivals"] == pytest.approx(full["arrivals"], rel=0.15)
 
 
 def test_unknown_measure_is_one_line() -> None:
-    with pytest.raises(cal.CalibrationError, match="unknown measure 'no_kpi'"):
-        cal.calibrate(small(), [cal.Parameter("latent_demand", 0.5, 2)],
-                      [cal.Target("x", "no_kpi", 1.0)], max_evaluations=2)
+    with pytest.raises(CalibrationError, match="unknown measure 'no_kpi'"):
+        calibrate(small(), [Parameter("latent_demand", 0.5, 2)],
+                      [Target("x", "no_kpi", 1.0)], max_evaluations=2)
 
 
 def test_calibrate_command_writes_fitted_scenario(tmp_path: Path) -> None:
@@ -148,10 +157,10 @@ def test_calibrate_command_bad_input_is_one_line(tmp_path: Path) -> None:
 
 def test_report_is_deterministic_and_explains_every_target() -> None:
     baseline = load(REPO / "scenarios" / "val-de-marne-2021.yaml")
-    small_baseline = cal.scale_scenario(baseline, 0.05)
-    first = cal.report(small_baseline, "baseline", seed=2, replications=2)
-    assert first == cal.report(small_baseline, "baseline", seed=2, replications=2)
-    for pub in cal.PUBLISHED:
+    small_baseline = scale_scenario(baseline, 0.05)
+    first = report(small_baseline, "baseline", seed=2, replications=2)
+    assert first == report(small_baseline, "baseline", seed=2, replications=2)
+    for pub in PUBLISHED:
         assert pub.label in first and pub.key in first
 
 
@@ -159,5 +168,5 @@ def test_shipped_report_matches_the_published_targets() -> None:
     text = (REPO / "docs" / "calibration.md").read_text(encoding="utf-8")
     assert text.startswith("# Calibration report")
     assert "prefsim calibration-report" in text
-    for pub in cal.PUBLISHED:
+    for pub in PUBLISHED:
         assert pub.label in text

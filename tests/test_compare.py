@@ -18,7 +18,13 @@ from conftest import scenario
 from typer.testing import CliRunner, Result
 
 from sim.cli import app
-from sim.compare import Comparison, compare, paired_differences, t_interval, unique_labels
+from sim.experiments.compare import (
+    Comparison,
+    compare,
+    paired_differences,
+    t_interval,
+    unique_labels,
+)
 from sim.report import load_comparison, optional_kpis, write_report
 from sim.scenario.files import dump_yaml
 

@@ -8,16 +8,17 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from sim import cli_calibrate, data
+from sim import cli_calibrate
+from sim.experiments.data import departements, figures, references, sources
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data" / "public_figures.csv"
 
 
 def test_every_figure_has_a_source_or_an_estimate_mark() -> None:
-    figures = data.public_figures()
-    assert len(figures) > 200
-    for fig in figures.values():
+    table = sources.public_figures()
+    assert len(table) > 200
+    for fig in table.values():
         assert fig.status in ("sourced", "estimate")
         assert fig.url.startswith("http") or fig.status == "estimate", fig.key
 
@@ -28,59 +29,60 @@ def test_the_project_copy_is_the_shared_file() -> None:
 
 
 def test_figure_lookup_and_its_one_line_errors() -> None:
-    assert data.value("op_max_duration", 2024) == 12.0
-    assert data.figure("illicit_connections_blocked_since_june_2020").year == 2021
-    with pytest.raises(data.DataError, match=r"^unknown data key 'nope'"):
-        data.figure("nope")
-    with pytest.raises(data.DataError, match="several years .*write op_max_duration@YEAR"):
-        data.figure("op_max_duration")
-    with pytest.raises(data.DataError, match="no figure for 1999"):
-        data.figure("op_max_duration", 1999)
-    with pytest.raises(data.DataError, match="not a number"):
-        data.value("anef_student_launch_date", 2020)
+    assert figures.value("op_max_duration", 2024) == 12.0
+    assert figures.figure("illicit_connections_blocked_since_june_2020").year == 2021
+    with pytest.raises(sources.DataError, match=r"^unknown data key 'nope'"):
+        figures.figure("nope")
+    with pytest.raises(sources.DataError, match="several years .*write op_max_duration@YEAR"):
+        figures.figure("op_max_duration")
+    with pytest.raises(sources.DataError, match="no figure for 1999"):
+        figures.figure("op_max_duration", 1999)
+    with pytest.raises(sources.DataError, match="not a number"):
+        figures.value("anef_student_launch_date", 2020)
 
 
 def test_derived_figures_cite_inputs_that_exist() -> None:
-    table = data.derived_table()
+    table = figures.derived_table()
     assert set(table["status"]) <= {"derived", "estimate"}
     for inputs in table["inputs"]:
         for ref in inputs.split("; "):
             if "@" in ref:
                 key, year = ref.split("@")
-                data.figure(key, int(year))
-    blocked = data.value("blocked_requests_per_day_national", 2021)
+                figures.figure(key, int(year))
+    blocked = figures.value("blocked_requests_per_day_national", 2021)
     assert blocked == pytest.approx(170e6 / 547)
-    assert data.value("renewals_total_lower_bound", 2021) == 950000 - 273360
+    assert figures.value("renewals_total_lower_bound", 2021) == 950000 - 273360
 
 
 def test_shipped_derived_files_are_up_to_date() -> None:
     shipped = pd.read_csv(REPO / "data" / "derived_figures.csv", keep_default_na=False)
-    fresh = data.derived_table()
+    fresh = figures.derived_table()
     assert shipped["key"].tolist() == fresh["key"].tolist()
     assert shipped["value"].tolist() == pytest.approx(fresh["value"].tolist())
     weights = pd.read_csv(REPO / "data" / "departement_weights.csv", dtype={"code": str})
-    assert weights["weight"].tolist() == pytest.approx(data.weights_table()["weight"].tolist())
+    assert weights["weight"].tolist() == pytest.approx(figures.weights_table()["weight"].tolist())
 
 
 def test_departement_weights() -> None:
-    w = data.departement_weights()
+    w = departements.departement_weights()
     assert len(w) == 101
     assert w["weight"].sum() == pytest.approx(1.0)
     assert w.loc[w["group"] == "idf", "weight"].sum() == pytest.approx(0.40)
     assert (w["weight_low"] < w["weight"]).all() and (w["weight"] < w["weight_high"]).all()
-    assert data.weight("94") == pytest.approx(0.0456, abs=1e-4)
+    assert departements.weight("94") == pytest.approx(0.0456, abs=1e-4)
     # 13 prefectures make half the demand; the Cour des comptes counted 12 in 2012
-    assert abs(data.prefectures_for_half() - 12) <= 2
-    for anchor in data.weight_anchors():  # the published shares lie within a factor of 2
+    assert abs(departements.prefectures_for_half() - 12) <= 2
+    for anchor in figures.weight_anchors():  # the published shares lie within a factor of 2
         assert 0.5 <= anchor.published_share / anchor.weight <= 2.0
 
 
 def test_departement_codes() -> None:
-    assert data.normalise_code(1) == "01" and data.normalise_code("2b") == "2B"
-    assert data.is_known("976") and not data.is_known("975") and not data.is_known("96")
-    assert data.departement("94")["name"] == "Val-de-Marne"
-    with pytest.raises(data.DataError) as exc:
-        data.departement("999", "x.yaml: reference")
+    assert departements.normalise_code(1) == "01" and departements.normalise_code("2b") == "2B"
+    assert departements.is_known("976")
+    assert not departements.is_known("975") and not departements.is_known("96")
+    assert departements.departement("94")["name"] == "Val-de-Marne"
+    with pytest.raises(sources.DataError) as exc:
+        departements.departement("999", "x.yaml: reference")
     assert exc.value.problems == [
         "x.yaml: reference: unknown département '999' (known: 01..95, 2A, 2B, 971..976)"]
 
@@ -91,10 +93,10 @@ def test_references_are_checked(tmp_path: Path) -> None:
                     "b: 7      # [= op_max_duration@2014]\n"
                     "c: 1      # [no_such_key@2021]\n"
                     "# prose [op_max_duration@2024]\n", encoding="utf-8")
-    refs = data.references(path)
+    refs = references.references(path)
     assert [(r.line, r.exact, r.number) for r in refs] == [
         (1, True, 6.0), (2, True, 7.0), (3, False, 1.0), (4, False, None)]
-    assert data.check_references(path) == [
+    assert references.check_references(path) == [
         f"{path}:2: value 7.0 does not match op_max_duration@2014 = 6.0",
         f"{path}:3: unknown data key 'no_such_key' (see docs/data.md)",
     ]

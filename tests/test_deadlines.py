@@ -18,7 +18,7 @@ from sim.engine.deadlines import order_expiry
 from sim.engine.demand import make_population
 from sim.engine.model import simulate, simulate_population
 from sim.engine.streams import Streams
-from sim.experiment import run
+from sim.experiments.experiment import run
 from sim.scenario.errors import ScenarioError
 from sim.scenario.loader import validate, variant
 from sim.scenario.procedures import DAYS_PER_MONTH, ProtectionOrder

@@ -17,7 +17,7 @@ from sim.engine.model import simulate, simulate_population
 from sim.engine.records import ABANDONED, SERVED, WAITING
 from sim.engine.staff import counter_minutes
 from sim.engine.streams import Streams
-from sim.experiment import run
+from sim.experiments.experiment import run
 
 HOUR = 1 / 24
 

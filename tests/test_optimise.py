@@ -17,17 +17,9 @@ from conftest import scenario
 from typer.testing import CliRunner, Result
 
 from sim.cli import app
-from sim.executors import PoolExecutor
-from sim.optimise import (
-    Lever,
-    Optimisation,
-    OptimiseError,
-    Target,
-    optimise,
-    parse_lever,
-    parse_target,
-    shortfall,
-)
+from sim.experiments.executors import PoolExecutor
+from sim.experiments.goals import Lever, OptimiseError, Target, parse_lever, parse_target
+from sim.experiments.optimise import Optimisation, optimise, shortfall
 from sim.report import write_optimisation
 from sim.scenario import Scenario
 from sim.scenario.files import dump_yaml

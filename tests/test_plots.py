@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 
 from sim import plots
 from sim.analysis.metrics import km_quantile
-from sim.compare import Comparison, compare
+from sim.experiments.compare import Comparison, compare
 
 REPO = Path(__file__).resolve().parents[1]
 

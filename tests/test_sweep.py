@@ -24,12 +24,12 @@ import yaml
 from conftest import scenario
 from typer.testing import CliRunner, Result
 
-from sim import sweep as sweeping
 from sim.cli import app
-from sim.executors import DaskExecutor, ExecutorError, PoolExecutor, SerialExecutor
-from sim.grid import grid_points, parse_grid, point_id
+from sim.experiments import sweep as sweeping
+from sim.experiments.executors import DaskExecutor, ExecutorError, PoolExecutor, SerialExecutor
+from sim.experiments.grid import grid_points, parse_grid, point_id
+from sim.experiments.sweep import SweepError, sweep
 from sim.scenario import Scenario
-from sim.sweep import SweepError, sweep
 
 distributed = pytest.importorskip("distributed")
 

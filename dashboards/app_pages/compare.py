@@ -6,7 +6,7 @@ import state
 import streamlit as st
 import views
 
-from sim.compare import Comparison
+from sim.experiments.compare import Comparison
 from sim.scenario.errors import ScenarioError
 from sim.scenario.files import dump_yaml
 

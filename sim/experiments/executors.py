@@ -173,7 +173,7 @@ class DaskExecutor:
             raise ExecutorError(f"cannot reach the Dask scheduler at {where}: "
                                 f"{_error(exc)}") from None
         try:  # import prefsim on every worker now: start-up cost, and a check they have it
-            self._client.run(importlib.import_module, "sim.sweep")
+            self._client.run(importlib.import_module, "sim.experiments.sweep")
         except Exception as exc:  # noqa: BLE001 - any worker-side failure, one line
             self.__exit__(None)
             raise ExecutorError(f"Dask workers cannot import prefsim: {_error(exc)}") from None

@@ -28,7 +28,7 @@ import pandas as pd
 
 from sim.analysis import metrics
 from sim.analysis.intervals import t_halfwidth
-from sim.experiment import RunResult, run
+from sim.experiments.experiment import RunResult, run
 from sim.scenario import Scenario
 
 HEADLINE = ("wait_days_mean", "wait_days_p90", "abandoned_share")

@@ -1,9 +1,9 @@
 """Sweeps: every point of a grid simulated, on a process pool or Dask, resumable.
 
-A planner wants the waits at 20, 30 and 40 counter agents, under a race and a waitlist: a
-grid (:mod:`sim.grid`) gives the six points, each validated before anything runs. Each task
-is a ``(point, replication)`` pair run by :func:`run_kpis` on an executor
-(:mod:`sim.executors`: this process, a local process pool, or a Dask cluster).
+A planner wants the waits at 20, 30 and 40 counter agents, under a race and a waitlist: a grid
+(:mod:`sim.experiments.grid`) gives the six points, each validated before anything runs. Each
+task is a ``(point, replication)`` pair run by :func:`run_kpis` on an executor
+(:mod:`sim.experiments.executors`: this process, a local process pool, or a Dask cluster).
 
 Results land in ``OUT/points/<point>-r<replication>.parquet``, one file per task written
 atomically by this process as the task completes, so an interrupted sweep loses at most the
@@ -24,11 +24,12 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
-from sim import __version__, io
+from sim import __version__
 from sim.analysis import metrics
-from sim.executors import Executor, SerialExecutor
-from sim.experiment import run
-from sim.grid import GridError, Point, grid_points, points_table, read_grid
+from sim.experiments import io
+from sim.experiments.executors import Executor, SerialExecutor
+from sim.experiments.experiment import run
+from sim.experiments.grid import GridError, Point, grid_points, points_table, read_grid
 from sim.scenario import Scenario
 from sim.scenario.files import dump_yaml
 

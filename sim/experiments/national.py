@@ -4,7 +4,8 @@ Applicants file where they live: each prefecture has its own counters, its own c
 slots and its own race, so France is a set of independent queues, not one big one. A national
 file (``scenarios/national.yaml``) names a *template* prefecture (a scenario file describing
 one département, the ``reference``) and derives every other one by scaling the template's
-demand, staff and bots by the ratio of demand weights (:func:`sim.data.departement_weights`)::
+demand, staff and bots by the ratio of demand weights
+(:func:`sim.experiments.data.departements.departement_weights`)::
 
     name: national-2021
     base: val-de-marne-2021.yaml   # the template, relative to this file
@@ -45,10 +46,10 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, ValidationError
 
-from sim import data
 from sim.analysis.metrics import km_quantile, summarise
-from sim.executors import make_executor
-from sim.experiment import run
+from sim.experiments.data import departements
+from sim.experiments.executors import make_executor
+from sim.experiments.experiment import run
 from sim.scenario import Scenario
 from sim.scenario.errors import ScenarioError
 from sim.scenario.files import deep_merge, parse_yaml
@@ -109,10 +110,10 @@ def read_national(path: str | Path, scale: float | None = None,
                              f"{e['msg']}" for e in exc.errors()]) from None
     codes = _codes(spec, shown)
     template = load(path.parent / spec.base, [f"horizon.days={days}"] if days else [])
-    w_ref = data.weight(spec.reference)
+    w_ref = departements.weight(spec.reference)
     scenarios = {}
     for code in codes:
-        factor = spec.scale * data.weight(code) / w_ref
+        factor = spec.scale * departements.weight(code) / w_ref
         scenarios[code] = departement_scenario(template, code, factor, spec.bots == "national",
                                                spec.scale, spec.overrides.get(code, []), shown)
     return National(spec, scenarios)
@@ -124,12 +125,13 @@ def _codes(spec: NationalSpec, shown: str) -> list[str]:
     checks = [("reference", spec.reference)]
     checks += [(f"departements.{c}", c) for c in listed]
     checks += [(f"overrides.{c}", c) for c in spec.overrides]
-    problems = [f"{shown}: {where}: unknown département (known: {data.KNOWN_CODES})"
-                for where, code in checks if not data.is_known(code)]
+    problems = [f"{shown}: {where}: unknown département (known: {departements.KNOWN_CODES})"
+                for where, code in checks if not departements.is_known(code)]
     if problems:
         raise ScenarioError(problems)
-    every = data.departements()["code"].tolist()
-    chosen = every if spec.departements == "all" else [data.normalise_code(c) for c in listed]
+    every = departements.departements()["code"].tolist()
+    chosen = every if spec.departements == "all" else [
+        departements.normalise_code(c) for c in listed]
     return list(dict.fromkeys(chosen))
 
 
@@ -205,7 +207,7 @@ def run_departement(code: str, scenario: Scenario, seed: int,
 
 def departement_seed(seed: int, code: str) -> int:
     """Independent streams per prefecture, the same for every national scenario (CRN)."""
-    return seed * 1000 + data.departements()["code"].tolist().index(code)
+    return seed * 1000 + departements.departements()["code"].tolist().index(code)
 
 
 class NationalResult(NamedTuple):

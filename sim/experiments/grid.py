@@ -10,7 +10,7 @@ Its Cartesian product gives six *points*; each is the base scenario with those o
 validated through the loader's one door like any scenario, and every point is checked before
 anything runs, with every problem reported at once. Each point is identified by a stable hash
 of its values: the same in any process, on any machine, and after the grid grows, which is
-what lets a sweep (:mod:`sim.sweep`) skip what it has already done.
+what lets a sweep (:mod:`sim.experiments.sweep`) skip what it has already done.
 """
 
 from __future__ import annotations
