@@ -8,7 +8,7 @@ Start it with ``prefsim dashboard`` (or ``make dashboard``), which runs
 * **Editor**: the levers people pull, as widgets, building a variant through the schema's own
   override path (:func:`sim.scenario.loader.variant`);
 * **Compare**: up to four scenarios run under common random numbers, KPI cards with their
-  differences against the first, figures from :mod:`sim.plots`, downloads.
+  differences against the first, figures from :mod:`sim.faces.plots`, downloads.
 
 The sidebar holds the run settings. URL parameters preset widgets once per visit:
 ``?etp=40&back_etp=60&days=180&replications=3&seed=7&quick=1&base=demo&scenarios=demo,demo-race``;

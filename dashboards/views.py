@@ -1,7 +1,7 @@
 """How a comparison is shown: KPI cards, figures and downloads, from the ``sim`` tables.
 
 The numbers are :class:`sim.experiments.compare.Comparison`'s (means, Student-t intervals, paired
-differences against the first scenario); the figures are :mod:`sim.plots`' (the same as in
+differences against the first scenario); the figures are :mod:`sim.faces.plots`' (the same as in
 ``prefsim compare``'s report). This module only formats them: units, the direction in which a
 change is good news (for the colour of a delta), PNG and file bytes for the downloads.
 """
@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim import plots
 from sim.experiments.compare import Comparison
-from sim.report import KPI_PANELS, OPTIONAL, optional_kpis
+from sim.faces import plots
+from sim.faces.report import KPI_PANELS, OPTIONAL, optional_kpis
 
 DEFAULT_CARDS = ("wait_days_mean", "wait_days_p90", "abandoned_share",
                  "protection_orders_expired", "bot_slot_share", "front_office_utilisation",
@@ -163,7 +163,7 @@ class Chart(NamedTuple):
 
 
 def charts(c: Comparison) -> list[Chart]:
-    """The figures of a comparison, each drawn by :mod:`sim.plots` when asked."""
+    """The figures of a comparison, each drawn by :mod:`sim.faces.plots` when asked."""
     out = [
         Chart("wait-distribution", "Wait for a first appointment",
               "Kaplan-Meier estimate, replications pooled, after warm-up; people still waiting "

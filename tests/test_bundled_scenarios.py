@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from sim import cli_calibrate
 from sim.experiments import national
 from sim.experiments.data import departements, references
 from sim.experiments.experiment import run
+from sim.faces.cli import calibration as calibration_cli
 from sim.scenario.errors import ScenarioError
 from sim.scenario.loader import load
 
@@ -134,7 +134,7 @@ def test_unknown_departement_is_one_line(tmp_path: Path) -> None:
     assert exc.value.problems == [
         "national.yaml: departements.999: unknown département (known: 01..95, 2A, 2B, "
         "971..976)"]
-    result = CliRunner().invoke(cli_calibrate.app, ["national", str(path)])
+    result = CliRunner().invoke(calibration_cli.app, ["national", str(path)])
     assert result.exit_code == 2
     assert result.stderr.strip() == exc.value.problems[0]
     bad = _national_file(tmp_path, "scale: -1\n")

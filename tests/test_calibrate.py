@@ -14,7 +14,6 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from sim import cli_calibrate
 from sim.experiments.calibration.fit import calibrate
 from sim.experiments.calibration.parameters import (
     CalibrationError,
@@ -25,6 +24,7 @@ from sim.experiments.calibration.parameters import (
 from sim.experiments.calibration.report import report
 from sim.experiments.calibration.targets import PUBLISHED, Target, parse_target, simulate
 from sim.experiments.national import scale_scenario
+from sim.faces.cli import calibration as calibration_cli
 from sim.scenario import Scenario
 from sim.scenario.files import deep_merge
 from sim.scenario.loader import load, validate
@@ -129,7 +129,7 @@ def test_calibrate_command_writes_fitted_scenario(tmp_path: Path) -> None:
     path = tmp_path / "small.yaml"
     path.write_text(yaml.safe_dump(BASE), encoding="utf-8")
     out = tmp_path / "fit"
-    result = CliRunner().invoke(cli_calibrate.app, [
+    result = CliRunner().invoke(calibration_cli.app, [
         "calibrate", str(path), "--param", "bot_requests=0.2:5",
         "--target", "blocked_requests_per_day=1425", "--out", str(out), "--scale", "1",
         "--replications", "1", "--max-evaluations", "8"])
@@ -145,12 +145,12 @@ def test_calibrate_command_bad_input_is_one_line(tmp_path: Path) -> None:
     path = tmp_path / "small.yaml"
     path.write_text(yaml.safe_dump(BASE), encoding="utf-8")
     runner = CliRunner()
-    bad = runner.invoke(cli_calibrate.app, ["calibrate", str(path), "--target", "nope"])
+    bad = runner.invoke(calibration_cli.app, ["calibrate", str(path), "--target", "nope"])
     assert bad.exit_code == 2
     assert len(bad.stderr.strip().splitlines()) == 1 and "nope" in bad.stderr
     ref = tmp_path / "ref.yaml"
     ref.write_text(path.read_text() + "# [missing_figure@2021]\n", encoding="utf-8")
-    bad = runner.invoke(cli_calibrate.app, ["calibrate", str(ref)])
+    bad = runner.invoke(calibration_cli.app, ["calibrate", str(ref)])
     assert bad.exit_code == 2 and "unknown data key 'missing_figure'" in bad.stderr
     assert "Traceback" not in bad.output
 

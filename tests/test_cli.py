@@ -17,7 +17,7 @@ import yaml
 from typer.testing import CliRunner, Result
 
 from sim import __version__
-from sim.cli import app
+from sim.faces.cli.main import app
 from sim.scenario.files import deep_merge
 from sim.scenario.loader import load
 from sim.scenario.reference import reference_markdown

@@ -17,7 +17,6 @@ import pytest
 from conftest import scenario
 from typer.testing import CliRunner, Result
 
-from sim.cli import app
 from sim.experiments.compare import (
     Comparison,
     compare,
@@ -25,7 +24,8 @@ from sim.experiments.compare import (
     t_interval,
     unique_labels,
 )
-from sim.report import load_comparison, optional_kpis, write_report
+from sim.faces.cli.main import app
+from sim.faces.report import load_comparison, optional_kpis, write_report
 from sim.scenario.files import dump_yaml
 
 

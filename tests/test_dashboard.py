@@ -263,7 +263,7 @@ def test_comparing_two_scenarios_shows_kpi_cards_with_deltas_intervals_and_figur
     tabs = [t.label for t in at.tabs]
     assert {"Wait for a first appointment", "Backlog by month", "Staff utilisation",
             "Slots taken by bots and resellers", "Paired differences against demo"} <= set(tabs)
-    assert len(at.get("image")) == len(tabs)  # one figure of sim.plots per tab
+    assert len(at.get("image")) == len(tabs)  # one figure of sim.faces.plots per tab
     labels = {b.label for b in at.get("download_button")}
     assert {"summary.csv", "applicants.parquet", "daily.parquet", "demo.yaml (resolved)",
             "Download wait-distribution.png"} <= labels

@@ -61,7 +61,7 @@ def _free_port() -> int:
 
 
 def _has_dashboard_command() -> bool:
-    from sim.cli import app
+    from sim.faces.cli.main import app
 
     return any((c.name or getattr(c.callback, "__name__", "")) == "dashboard"
                for c in app.registered_commands)
@@ -78,7 +78,7 @@ def dashboard_server(log: Path, timeout: float = 45.0) -> Iterator[str]:
                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
                "--client.toolbarMode", "viewer"]
     if _has_dashboard_command():  # start it as people do, through the CLI
-        command = [sys.executable, "-m", "sim.cli", "dashboard", "--address", "127.0.0.1",
+        command = [sys.executable, "-m", "sim.faces.cli", "dashboard", "--address", "127.0.0.1",
                    "--port", str(port)]
     with open(log, "wb") as out:
         server = subprocess.Popen(command, cwd=REPO, stdout=out, stderr=subprocess.STDOUT,

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from sim import cli_calibrate
 from sim.experiments.data import departements, figures, references, sources
+from sim.faces.cli import calibration as calibration_cli
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data" / "public_figures.csv"
@@ -104,19 +104,19 @@ def test_references_are_checked(tmp_path: Path) -> None:
 
 def test_data_check_command(tmp_path: Path) -> None:
     runner = CliRunner()
-    good = runner.invoke(cli_calibrate.app, ["data-check",
+    good = runner.invoke(calibration_cli.app, ["data-check",
                                              str(REPO / "scenarios" / "val-de-marne-2021.yaml")])
     assert good.exit_code == 0, good.output
     bad = tmp_path / "bad.yaml"
     bad.write_text("x: 1   # [unknown_key@2020]\n", encoding="utf-8")
-    result = runner.invoke(cli_calibrate.app, ["data-check", str(bad)])
+    result = runner.invoke(calibration_cli.app, ["data-check", str(bad)])
     assert result.exit_code == 2
     assert result.stderr.strip() == f"{bad}:1: unknown data key 'unknown_key' (see docs/data.md)"
     assert "Traceback" not in result.output
 
 
 def test_data_derive_command(tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli_calibrate.app, ["data-derive", "--out", str(tmp_path)])
+    result = CliRunner().invoke(calibration_cli.app, ["data-derive", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "derived_figures.csv").read_text() == (
         REPO / "data" / "derived_figures.csv").read_text()

@@ -16,11 +16,11 @@ import pytest
 from conftest import scenario
 from typer.testing import CliRunner, Result
 
-from sim.cli import app
 from sim.experiments.executors import PoolExecutor
 from sim.experiments.goals import Lever, OptimiseError, Target, parse_lever, parse_target
 from sim.experiments.optimise import Optimisation, optimise, shortfall
-from sim.report import write_optimisation
+from sim.faces.cli.main import app
+from sim.faces.report import write_optimisation
 from sim.scenario import Scenario
 from sim.scenario.files import dump_yaml
 

@@ -18,9 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.figure import Figure
 
-from sim import plots
 from sim.analysis.metrics import km_quantile
 from sim.experiments.compare import Comparison, compare
+from sim.faces import plots
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -95,6 +95,7 @@ def test_only_plots_imports_matplotlib_and_never_pyplot() -> None:
     importers = sorted(p.name for p in (REPO / "sim").rglob("*.py")
                        if any(s in p.read_text() for s in ("import matplotlib", "from matplotlib")))
     assert importers == ["plots.py"]
-    code = "import sys, sim.cli, sim.report, sim.plots; print('matplotlib.pyplot' in sys.modules)"
+    code = ("import sys, sim.faces.cli.main, sim.faces.report, sim.faces.plots; "
+            "print('matplotlib.pyplot' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -24,11 +24,11 @@ import yaml
 from conftest import scenario
 from typer.testing import CliRunner, Result
 
-from sim.cli import app
 from sim.experiments import sweep as sweeping
 from sim.experiments.executors import DaskExecutor, ExecutorError, PoolExecutor, SerialExecutor
 from sim.experiments.grid import grid_points, parse_grid, point_id
 from sim.experiments.sweep import SweepError, sweep
+from sim.faces.cli.main import app
 from sim.scenario import Scenario
 
 distributed = pytest.importorskip("distributed")
@@ -185,7 +185,7 @@ def test_killed_cli_sweep_resumes(files: dict[str, Path], tmp_path: Path) -> Non
     grid = tmp_path / "big.yaml"
     grid.write_text("staff.front_office_etp: [3, 4, 5, 6, 7, 8]\n"
                     "channels.online.kind: [waitlist, lottery]\n", encoding="utf-8")
-    args = [sys.executable, "-m", "sim.cli", "sweep", str(files["base"]), "--grid", str(grid),
+    args = [sys.executable, "-m", "sim.faces.cli", "sweep", str(files["base"]), "--grid", str(grid),
             "--out", str(out), "-r", "2", "--workers", "0"]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.time() + 30

@@ -28,10 +28,11 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from sim import __version__, plots
+from sim import __version__
 from sim.experiments import io
 from sim.experiments.compare import HEADLINE, Comparison
 from sim.experiments.optimise import Optimisation
+from sim.faces import plots
 from sim.scenario import Scenario
 from sim.scenario.files import dump_yaml
 

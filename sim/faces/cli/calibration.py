@@ -1,6 +1,6 @@
-"""Command line of the data, calibration and national commands (a Typer sub-app).
+"""Commands on published data: calibration, the national run, and the data's own checks.
 
-``sim/cli.py`` registers these commands with ``app.add_typer(cli_calibrate.app)``:
+:mod:`sim.faces.cli.main` registers these commands with ``app.add_typer(calibration.app)``:
 
 * ``prefsim calibrate SCENARIO``: fit unpublished parameters to published figures;
 * ``prefsim calibration-report``: write docs/calibration.md (simulated against published);
@@ -18,10 +18,9 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
@@ -33,26 +32,16 @@ from sim.experiments.calibration.parameters import DEFAULT_PARAMETERS, apply, pa
 from sim.experiments.calibration.report import _num, report
 from sim.experiments.calibration.targets import DEFAULT_TARGETS, PUBLISHED, parse_target
 from sim.experiments.data import figures, references, sources
+from sim.faces.cli.common import Seed, err, fail, out
 from sim.scenario import Scenario
 from sim.scenario.errors import ScenarioError
 from sim.scenario.files import dump_yaml
 from sim.scenario.loader import load
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
-err = Console(stderr=True, soft_wrap=True)
-out = Console(soft_wrap=True)
-if not out.is_terminal:
-    out.width = 132
 
 BASELINE = Path("scenarios/val-de-marne-2021.yaml")
 FIT_DIR = Path("data/calibration/val-de-marne-2021")
-Seed = Annotated[int, typer.Option("--seed", "-s", min=0, help="Common random numbers seed.")]
-
-
-def _fail(problems: list[str]) -> NoReturn:
-    for line in problems:
-        typer.echo(line, err=True)
-    raise typer.Exit(code=2)
 
 
 def _scenario(path: Path, overrides: list[str] | None = None) -> Scenario:
@@ -60,10 +49,10 @@ def _scenario(path: Path, overrides: list[str] | None = None) -> Scenario:
     try:
         problems = references.check_references(path) if path.is_file() else []
         if problems:
-            _fail(problems)
+            fail(problems)
         return load(path, overrides or [])
     except ScenarioError as exc:
-        _fail(exc.problems)
+        fail(exc.problems)
 
 
 def _command() -> str:
@@ -97,14 +86,14 @@ def calibrate_command(
         parsed_params = [parse_parameter(p) for p in params or DEFAULT_PARAMETERS]
         parsed_targets = [parse_target(t) for t in targets or DEFAULT_TARGETS]
     except ScenarioError as exc:
-        _fail(exc.problems)
+        fail(exc.problems)
     with _progress() as bar:
         task = bar.add_task("calibrate: evaluations", total=max_evaluations)
         try:
             fit = calibrate(spec, parsed_params, parsed_targets, seed, replications, scale,
                                 max_evaluations, lambda n: bar.update(task, completed=n))
         except ScenarioError as exc:
-            _fail(exc.problems)
+            fail(exc.problems)
     fitted = apply(full, parsed_params, fit.parameters["fitted"].tolist())
     manifest = {
         "prefsim_version": __version__, "command": _command(), "scenario_file": str(scenario),
@@ -120,7 +109,7 @@ def calibrate_command(
         io.write_csv(out_dir / "evaluations.csv", fit.trace)
         io.write_json(out_dir / "fit.json", manifest)
     except OSError as exc:
-        _fail([f"{out_dir}: cannot write results ({exc.strerror or exc})"])
+        fail([f"{out_dir}: cannot write results ({exc.strerror or exc})"])
     out.print(_fit_table(fit))
     err.print(f"{fit.evaluations} evaluations in {fit.seconds:.0f} s; distance "
               f"{fit.start_distance:.3g} -> {fit.distance:.3g}; wrote {escape(str(out_dir))}/ "
@@ -165,7 +154,7 @@ def calibration_report_command(
     try:
         io.write_text(out_file, text)
     except OSError as exc:
-        _fail([f"{out_file}: cannot write ({exc.strerror or exc})"])
+        fail([f"{out_file}: cannot write ({exc.strerror or exc})"])
     err.print(f"wrote {escape(str(out_file))}")
 
 
@@ -188,18 +177,18 @@ def national_command(
     try:
         spec = nat.read_national(national_file, scale, days)
     except ScenarioError as exc:
-        _fail(exc.problems)
+        fail(exc.problems)
     base = national_file.parent / spec.spec.base
     problems = references.check_references(base) if base.is_file() else []
     if problems:
-        _fail(problems)
+        fail(problems)
     with _progress() as bar:
         task = bar.add_task("national: départements", total=len(spec.scenarios))
         try:
             result = nat.simulate_national(spec, seed, replications, workers,
                                            lambda done, total: bar.update(task, completed=done))
         except ScenarioError as exc:
-            _fail(exc.problems)
+            fail(exc.problems)
     try:
         io.write_csv(out_dir / "national.csv", result.national)
         io.write_csv(out_dir / "replications.csv", result.replications)
@@ -210,7 +199,7 @@ def national_command(
             "departements": list(spec.scenarios), "failures": result.failures,
             "run_seconds": round(time.time() - started, 1)})
     except OSError as exc:
-        _fail([f"{out_dir}: cannot write results ({exc.strerror or exc})"])
+        fail([f"{out_dir}: cannot write results ({exc.strerror or exc})"])
     shown = result.national[result.national["procedure"] == "all"]
     table = Table(title=f"{spec.spec.name}: {len(spec.scenarios)} départements, scale "
                   f"{spec.spec.scale:g}, {replications} replication(s)", title_justify="left")
@@ -246,7 +235,7 @@ def data_check_command(
             err.print(f"{escape(str(path))}: {len(references.references(path))} data references, "
                       "all found")
     if problems:
-        _fail(problems)
+        fail(problems)
 
 
 @app.command("data-derive")
@@ -258,7 +247,7 @@ def data_derive_command(
         io.write_csv(out_dir / "derived_figures.csv", figures.derived_table())
         io.write_csv(out_dir / "departement_weights.csv", figures.weights_table())
     except ScenarioError as exc:
-        _fail(exc.problems)
+        fail(exc.problems)
     except OSError as exc:
-        _fail([f"{out_dir}: cannot write ({exc.strerror or exc})"])
+        fail([f"{out_dir}: cannot write ({exc.strerror or exc})"])
     err.print(f"wrote {escape(str(out_dir))}/derived_figures.csv and departement_weights.csv")
