@@ -321,7 +321,7 @@ def test_committed_reference_is_up_to_date() -> None:
     if not DOCS.exists():
         pytest.skip(f"{DOCS.relative_to(REPO)} not generated yet (run `make reference`)")
     assert DOCS.read_text(encoding="utf-8") == reference_markdown(), (
-        "docs/scenario-reference.md is out of date with sim/scenario.py: run `make reference`"
+        "docs/scenario-reference.md is out of date with sim/scenario/: run `make reference`"
     )
 
 
