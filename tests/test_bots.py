@@ -10,18 +10,22 @@ from conftest import scenario
 
 from sim.analysis.metrics import applicants_table
 from sim.engine.model import SimOutput, simulate
-from sim.engine.operators import blocked_rate, effective_rate
 from sim.engine.slots import SlotBook
+from sim.engine.timing import bot_profiles, channel_grid
 from sim.experiments.experiment import run
+from sim.scenario import Behaviour
+from sim.scenario.channels import ReleaseSchedule
 from sim.scenario.countermeasures import BotOperator, Countermeasures
 from sim.scenario.errors import ScenarioError
 from sim.scenario.loader import validate, variant
 
 
-def bot_scenario(kind: str = "race", mode: str = "speculative", **measures: Any) -> Any:
-    """The small scenario, congested (full calendar), with one bot operator."""
+def bot_scenario(kind: str = "race", mode: str = "speculative", releases: bool | None = None,
+                 **measures: Any) -> Any:
+    """The small scenario, congested (full calendar), with one bot operator; a waitlist
+    dates every request at once unless ``releases`` (then it opens slots daily)."""
     online: dict[str, Any] = {"kind": kind, "counter_share": 0.8, "prebooked_days": 30}
-    if kind != "waitlist":
+    if kind != "waitlist" or releases:
         online["release"] = {"kind": "daily", "hour": 0, "horizon_days": 30}
     spec = scenario(
         horizon={"days": 150, "warmup_days": 30},
@@ -61,8 +65,13 @@ def test_slots_are_conserved(kind: str, mode: str) -> None:
 
 
 def test_speculative_bots_capture_and_resell() -> None:
+    """A fast operator takes a large share of a congested race and sells most of what it
+    stocks (it stocks only what it expects to sell)."""
+    out = simulate(bot_scenario(), 3, 0)
+    book = out.books["online"]
+    assert len(book.sales) > 0.5 * sum(book.log_by_bot)
     result = run(bot_scenario(), 3, 0)
-    assert kpi(result.kpis, "bot_slot_share") > 0.3
+    assert kpi(result.kpis, "bot_slot_share") > 0.2
     assert kpi(result.kpis, "paid_booking_share") > 0
     assert kpi(result.kpis, "reseller_revenue_eur") > 0
     table = result.applicants
@@ -111,20 +120,20 @@ def test_for_hire_wastes_nothing_and_every_bot_booking_is_paid() -> None:
     assert (book.holder != SlotBook.BOT).all()
 
 
-def test_more_filtering_lowers_bot_share_and_human_waits() -> None:
+def test_more_filtering_lowers_bot_share_and_serves_more() -> None:
     """Paired over replications under the same seed: 99 % t-intervals of the differences.
 
-    Filtering lowers the bots' share, serves more people and shortens the long waits (the
-    Kaplan-Meier 90th percentile of people who book online, where bots compete; the desk's
-    visitors are not affected). The median is not a fair measure here: operators give back
-    half their unsold slots two days before the date, so people who win those wait little,
-    while many others give up; filtering trades those last-minute slots for slots booked
-    at release, a month ahead.
+    An operator polling every ten minutes or so takes about a fifth of a congested race's
+    bookings: as many as it can sell. Filtering 95 % of its requests leaves it slower than
+    the people it competes with: its share falls and, since it no longer gives up unsold
+    slots, more people are served. (Filtering only helps when it brings a bot's effective
+    intensity down to people's: a bot polling every second is still faster than any person
+    with 95 % of its requests blocked. Waits are not asserted: resale moves buyers, who
+    have waited longest, ahead of the others, so without it the long waits of payers grow
+    while the others' shrink.)
     """
-    longer = ["horizon.days=240", "staff.front_office_etp=4",
-              "bots.reseller.requests_per_day=50000"]
-    diffs: dict[str, list[float]] = {"bot_slot_share": [], "served": [],
-                                      "wait_days_p90.access.digital": []}
+    longer = ["horizon.days=240", "bots.reseller.requests_per_day=300"]
+    diffs: dict[str, list[float]] = {"bot_slot_share": [], "served": []}
     for r in range(6):
         low = run(variant(bot_scenario(filtered_share=0.0), longer), 21, r).kpis
         high = run(variant(bot_scenario(filtered_share=0.95), longer), 21, r).kpis
@@ -160,13 +169,20 @@ def test_prices_follow_the_operators_distribution() -> None:
     assert abs(prices.mean() - 120) < half
 
 
-def test_effective_and_blocked_rates_add_up() -> None:
-    op = BotOperator(requests_per_day=1e7, identities=100)
+def test_passing_and_blocked_requests_add_up() -> None:
+    """In every bin, passing + blocked <= sent (requests the operator could not solve in
+    time are neither), for plain, filtered and CAPTCHA-protected pages, with a burst."""
+    op = BotOperator(requests_per_day=1e4, identities=100, release_poll_interval_seconds=0.5)
+    schedule = ReleaseSchedule(kind="weekly", weekday=0, hour=9.0)
+    grid = channel_grid(Behaviour(), [op], schedule, 0.0)
     for m in (Countermeasures(), Countermeasures(filtered_share=0.3),
               Countermeasures(captcha=True, captcha_pass_rate=0.2, filtered_share=0.5)):
-        passed, blocked = effective_rate(op, m), blocked_rate(op, m)
-        assert 0 <= passed <= op.requests_per_day and blocked >= 0
-        assert passed + blocked <= op.requests_per_day + 1e-6
+        sent, passed, blocked = bot_profiles(op, m, grid, schedule, 4)
+        for s, p, b in zip(sent.values, passed.values, blocked.values, strict=True):
+            assert 0 <= p <= s and b >= 0
+            assert p + b <= s * (1 + 1e-12)
+        assert max(sent.values) == pytest.approx(86400 / 0.5)  # the burst, per page
+        assert min(sent.values) == pytest.approx(1e4 / 4)  # the rest of the week
 
 
 def test_switching_the_channel_kind_keeps_the_bots() -> None:
@@ -243,12 +259,13 @@ def test_capture_bursts_resolve_the_same_race(monkeypatch: pytest.MonkeyPatch) -
         assert (np.abs(z) < 4).all(), dict(zip(names, z.round(2), strict=True))
 
 
-@pytest.mark.parametrize("kind", ["race", "waitlist", "lottery"])
+@pytest.mark.parametrize("kind", ["race", "lottery"])
 def test_speculators_hold_only_slots_they_could_sell(kind: str) -> None:
     """A slot booked under an invented name is dated more than ``unsold_release_days``
     ahead, or is sold on the spot to a buyer already in the market; every sale goes to a
     buyer still within their patience, at the operators' daily round (midnight) or at the
-    moment a bot books the slot."""
+    moment a bot books the slot. (A waitlist gives its slots to registered requests first,
+    bots only take what is left: see the next tests.)"""
     spec = bot_scenario(kind)
     out = simulate(spec, 4, 0)
     book, pop = out.books["online"], out.population
@@ -266,8 +283,26 @@ def test_speculators_hold_only_slots_they_could_sell(kind: str) -> None:
         sold_at.setdefault(s, []).append(t)
     assert stock.sum() > 50 and len(book.sales) > 10
     close = stock & (book.time[slot] - when < lead)
+    assert close.any()  # some slots were booked close to their date, for a buyer
     for s, t in zip(slot[close], when[close], strict=True):
         assert t in sold_at.get(s, []), (s, t)  # sold the moment it was booked
     for s, times in sold_at.items():
         for t in times:
             assert t == np.floor(t) or t in booked_at(s), (s, t)
+
+
+def test_nobody_buys_from_speculators_when_every_request_has_a_date() -> None:
+    """A waitlist that dates every request at once leaves nobody looking, hence nobody to
+    sell to: an operator that counts its money stocks nothing."""
+    out = simulate(bot_scenario("waitlist"), 4, 0)
+    book = out.books["online"]
+    assert not any(book.log_by_bot) and not book.sales
+
+
+def test_a_register_leaves_speculators_only_the_leftovers() -> None:
+    """A waitlist that opens slots daily gives them to the registered requests first, in
+    order: in a congested office nothing is left over for an operator to stock."""
+    out = simulate(bot_scenario("waitlist", releases=True), 4, 0)
+    book = out.books["online"]
+    assert not any(book.log_by_bot) and not book.sales
+    assert len(book.log_slot) > 1000  # people did book

@@ -123,8 +123,8 @@ with levers_col:
                     ahead = number("Booking horizon (days)",
                                    f"channels.{name}.release.horizon_days", ReleaseSchedule,
                                    "horizon_days", r.horizon_days)
-                release = {"kind": rkind, "hour": hour, "weekday": r.weekday,
-                           "horizon_days": ahead}
+                release = {**r.model_dump(mode="json"), "kind": rkind, "hour": hour,
+                           "weekday": r.weekday, "horizon_days": ahead}
                 if rkind == "weekly":
                     release["weekday"] = number("Release weekday (0 = Monday)",
                                                 f"channels.{name}.release.weekday",

@@ -3,7 +3,7 @@
 The engine's casework (:mod:`sim.engine.casework`) gives every served applicant a decision
 and a title date; this module turns them into KPIs for the applicants of the window. Time to
 title runs from the need appearing to the title in hand; its 90th percentile is a
-Kaplan-Meier estimate with titles still pending at the horizon right-censored.
+Kaplan-Meier estimate with titles still pending at the run's stop right-censored.
 """
 
 from __future__ import annotations
@@ -23,13 +23,13 @@ def kpis(out: SimOutput, outcome: CaseworkOutcome,
          window_mask: np.ndarray) -> dict[tuple[str, str], float]:
     """Casework KPIs keyed by ``(kpi, procedure)``, procedure ``all`` for the total.
 
-    Time to title concerns applicants of the window who deposited before the horizon (people who
-    never deposited are still waiting for their first appointment, a KPI of
-    :mod:`sim.analysis.metrics`). Its mean is over titles in hand by the horizon; its 90th
-    percentile is a Kaplan-Meier estimate with titles still pending at the horizon
-    right-censored (NaN when the curve never reaches 0.9). ``instruction_days_mean`` is the mean
-    time from deposit to decision of files decided by the horizon. Utilisation is hours used
-    over hours offered on the days after the warm-up (NaN without back office).
+    Time to title concerns applicants of the window who deposited before the run's stop
+    (people who never deposited are still waiting for their first appointment, a KPI of
+    :mod:`sim.analysis.metrics`). Its mean is over titles in hand by the stop; its 90th
+    percentile is a Kaplan-Meier estimate with titles still pending at the stop right-censored
+    (NaN when the curve never reaches 0.9). ``instruction_days_mean`` is the mean time from
+    deposit to decision of files decided by the stop. Utilisation is hours used over hours
+    offered on the days of the measured window (NaN without back office).
 
     Parameters
     ----------
@@ -48,10 +48,10 @@ def kpis(out: SimOutput, outcome: CaseworkOutcome,
     """
 
     pop, rec = out.population, out.records
-    horizon = float(out.scenario.horizon.days)
-    filed = window_mask & (rec.outcome == SERVED) & (rec.appointment_at < horizon)
+    stop = out.frame.stop
+    filed = window_mask & (rec.outcome == SERVED) & (rec.appointment_at < stop)
     got = np.isfinite(outcome.title_at)
-    wait = np.where(got, outcome.title_at, horizon) - pop.arrival
+    wait = np.where(got, outcome.title_at, stop) - pop.arrival
     instruction = outcome.decision_at - rec.appointment_at
     rows: dict[tuple[str, str], float] = {}
     for code, name in [*enumerate(pop.procedures), (-1, "all")]:
@@ -60,7 +60,7 @@ def kpis(out: SimOutput, outcome: CaseworkOutcome,
         rows[KPIS[0], name] = float(wait[seen].mean()) if seen.any() else np.nan
         rows[KPIS[1], name] = km_quantile(wait[mine], got[mine], 0.9)
         rows[KPIS[2], name] = float(instruction[decided].mean()) if decided.any() else np.nan
-    start = int(np.floor(out.scenario.horizon.warmup_days))
-    offered = outcome.hours_offered[start:].sum()
-    rows[KPIS[3], "all"] = float(outcome.hours_used[start:].sum() / offered) if offered else np.nan
+    days = slice(int(np.floor(out.frame.measure_from)), int(out.frame.measure_to))
+    offered = outcome.hours_offered[days].sum()
+    rows[KPIS[3], "all"] = float(outcome.hours_used[days].sum() / offered) if offered else np.nan
     return rows

@@ -26,8 +26,8 @@ from sim.analysis import casework_kpis
 from sim.analysis.intervals import km_quantile
 from sim.engine import casework
 from sim.engine.model import SimOutput
-from sim.engine.operators import blocked_rate
-from sim.engine.records import ABANDONED, CANCELLED, NO_SHOW, OUTCOMES, SERVED, WAITING
+from sim.engine.operators import request_volumes
+from sim.engine.records import ABANDONED, CANCELLED, OUTCOMES, SERVED, WAITING
 from sim.engine.staff import staff_cost_eur
 
 KPI_NAMES = (
@@ -86,7 +86,8 @@ def _booking_kpis(group: pd.DataFrame) -> dict[str, float]:
     booked = group["booked_at"].notna().to_numpy()
     outcome = group["outcome"].to_numpy()
     attempts = group["attempts"].to_numpy()
-    came_due = booked & np.isin(outcome, [OUTCOMES[SERVED], OUTCOMES[NO_SHOW]])
+    missed = int(group["missed"].sum())  # appointments missed, rebooked or not
+    came_due = int((booked & (outcome == OUTCOMES[SERVED])).sum()) + missed
     total = attempts.sum()
     paid = group["paid_eur"].to_numpy()
     return {
@@ -95,7 +96,7 @@ def _booking_kpis(group: pd.DataFrame) -> dict[str, float]:
         "paid_booking_share": _share(paid[booked] > 0, booked.sum()),
         "reseller_revenue_eur": float(paid.sum()),
         "night_attempt_share": float(group["night_attempts"].sum() / total) if total else np.nan,
-        "no_show_share": _share(outcome[came_due] == OUTCOMES[NO_SHOW], came_due.sum()),
+        "no_show_share": missed / came_due if came_due else np.nan,
         "cancelled_share": _share(outcome == OUTCOMES[CANCELLED], len(group)),
     }
 
@@ -104,7 +105,8 @@ def _deadline_kpis(group: pd.DataFrame, horizon: float) -> dict[str, float]:
     """Deadlines passed before the deposit (the first appointment that took place).
 
     A deadline counts as passed when it falls before the deposit, or, without a deposit,
-    before the horizon; a later deadline of someone still without a deposit is unknown.
+    before the run's stop (``horizon``: the horizon's end, or the end of the follow-up); a
+    later deadline of someone still without a deposit is unknown.
     """
     kind = group["deadline_kind"].to_numpy()
     due = group["deadline_at"].to_numpy()
@@ -139,7 +141,8 @@ def kpi_table(out: SimOutput, applicants: pd.DataFrame,
         rows += [(k, proc, v) for k, v in _wait_kpis(group).items()]
         rows += [(k, proc, v) for k, v in _booking_kpis(group).items()]
         rows += [(k, proc, v) for k, v in
-                 _deadline_kpis(group, float(out.scenario.horizon.days)).items()]
+                 _deadline_kpis(group, out.frame.stop - out.frame.offset).items()]
+    volumes = request_volumes(out.scenario)
     for name, group in _segments(window, out.channels):
         waits = _wait_kpis(group)
         rows += [(f"{k}.{name}", "all", waits[k]) for k in SEGMENT_KPIS]
@@ -147,15 +150,14 @@ def kpi_table(out: SimOutput, applicants: pd.DataFrame,
         ("front_office_utilisation", "all", _utilisation(out)),
         ("wasted_slot_share", "all", _wasted_share(out)),
         ("bot_slot_share", "all", _bot_share(out)),
-        ("malicious_requests_per_day", "all", sum(
-            op.requests_per_day for op in out.scenario.bots.values())),
-        ("blocked_requests_per_day", "all", sum(
-            blocked_rate(op, out.scenario.countermeasures)
-            for op in out.scenario.bots.values())),
+        ("malicious_requests_per_day", "all", volumes[0]),
+        ("blocked_requests_per_day", "all", volumes[1]),
         ("staff_cost_eur", "all",
-         staff_cost_eur(out.scenario.staff, out.calendar, out.scenario.horizon.warmup_days)),
+         staff_cost_eur(out.scenario.staff, out.calendar, out.frame.measure_from,
+                        out.frame.measure_to)),
     ]
-    in_window = out.population.arrival >= out.scenario.horizon.warmup_days
+    arrival = out.population.arrival
+    in_window = (arrival >= out.frame.measure_from) & (arrival < out.frame.measure_to)
     rows += [(k, p, v) for (k, p), v in casework_kpis.kpis(out, cw, in_window).items()]
     table = pd.DataFrame(rows, columns=["kpi", "procedure", "value"])
     table.insert(0, "replication", out.replication)
@@ -179,11 +181,11 @@ def _segments(window: pd.DataFrame, channels: tuple[str, ...]):  # type: ignore[
 def _bot_share(out: SimOutput) -> float:
     """Share of bookings of slots dated after the warm-up that bots made (for themselves or
     for a client); a slot booked, given up and booked again counts twice."""
-    start = out.scenario.horizon.warmup_days
+    start, end = out.frame.measure_from, out.frame.measure_to
     total = by_bots = 0
     for book in out.books.values():
         slots = np.asarray(book.log_slot, dtype=np.int64)
-        dated = (book.time[slots] >= start) & (book.time[slots] < out.scenario.horizon.days)
+        dated = (book.time[slots] >= start) & (book.time[slots] < end)
         bots = np.asarray(book.log_by_bot, dtype=bool)
         total += int(dated.sum())
         by_bots += int((bots & dated).sum())
@@ -192,10 +194,10 @@ def _bot_share(out: SimOutput) -> float:
 
 def _wasted_share(out: SimOutput) -> float:
     """Share of dated slots after the warm-up that nobody attended."""
-    start = np.floor(out.scenario.horizon.warmup_days)
+    start, end = np.floor(out.frame.measure_from), out.frame.measure_to
     total = wasted = 0
     for book in out.books.values():
-        in_window = (book.time >= start) & (book.time < out.scenario.horizon.days)
+        in_window = (book.time >= start) & (book.time < end)
         attended = book.attended(out.records.outcome)
         total += int(in_window.sum())
         wasted += int((in_window & ~attended).sum())
@@ -204,9 +206,9 @@ def _wasted_share(out: SimOutput) -> float:
 
 def _utilisation(out: SimOutput) -> float:
     """Counter minutes used by first appointments over minutes offered, after warm-up."""
-    start = int(np.floor(out.scenario.horizon.warmup_days))
-    offered = out.capacity_minutes[:, start:].sum()
-    used = out.used_minutes[:, start:].sum()
+    days = slice(int(np.floor(out.frame.measure_from)), int(out.frame.measure_to))
+    offered = out.capacity_minutes[:, days].sum()
+    used = out.used_minutes[:, days].sum()
     return float(used / offered) if offered > 0 else np.nan
 
 

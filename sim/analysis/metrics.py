@@ -41,45 +41,61 @@ __all__ = [  # the tables here; KPIs and interval statistics re-exported from th
 SLOT_FATES = ("unreleased", "free", "booked", "expired", "prebooked")
 
 
+def run_applicants(out: SimOutput) -> np.ndarray:
+    """Indices of the run's own applicants: those whose need appeared from the horizon's
+    start to its end, not the burn-in's nor the follow-up's (:mod:`sim.engine.frame`)."""
+    arrival, frame = out.population.arrival, out.frame
+    keep = np.ones(arrival.size, dtype=bool)
+    if frame.offset > 0:
+        keep &= arrival >= frame.offset
+    if frame.stop > frame.measure_to:
+        keep &= arrival < frame.measure_to
+    return np.flatnonzero(keep)
+
+
 def applicants_table(
     out: SimOutput, cw: casework.CaseworkOutcome | None = None
 ) -> pd.DataFrame:
-    """One row per applicant, censored ones included; ``cw`` is computed if not given."""
-    pop, rec = out.population, out.records
+    """One row per applicant of the run, censored ones included; ``cw`` is computed if not
+    given. Times are days since the horizon's start; people still open at the run's stop
+    (the horizon's end, or the end of the follow-up) are censored there."""
+    pop, rec, frame = out.population, out.records, out.frame
     cw = casework.after_deposit(out) if cw is None else cw
-    horizon = float(out.scenario.horizon.days)
     dated = (rec.outcome == SERVED) | (rec.outcome == NO_SHOW)
     left = (rec.outcome == ABANDONED) | (rec.outcome == CANCELLED)
     kinds = np.array([deadlines.kind_of(out.scenario.procedures[p]) for p in pop.procedures])
-    end = np.select([dated, left], [rec.appointment_at, rec.left_at], default=horizon)
+    end = np.select([dated, left], [rec.appointment_at, rec.left_at], default=frame.stop)
+    k = run_applicants(out)
+    shift = frame.offset
     return pd.DataFrame(
         {
             "scenario": out.scenario.name,
             "seed": out.seed,
             "replication": out.replication,
-            "applicant": np.arange(pop.size),
-            "procedure": pd.Categorical.from_codes(pop.procedure, pop.procedures),
-            "channel": pd.Categorical.from_codes(rec.channel, out.channels),
-            "digital": pop.digital,
-            "arrival_day": pop.arrival,
-            "outcome": pd.Categorical.from_codes(rec.outcome, OUTCOMES),
-            "booked_at": rec.booked_at,
-            "appointment_at": rec.appointment_at,
-            "left_at": rec.left_at,
-            "wait_days": end - pop.arrival,
-            "censored": ~dated,
-            "attempts": rec.attempts,
-            "night_attempts": rec.night_attempts,
-            "paid_eur": rec.paid_eur,
-            "deadline_kind": pd.Categorical.from_codes(kinds[pop.procedure], deadlines.KINDS),
-            "deadline_at": pop.deadline,
+            "applicant": k,
+            "procedure": pd.Categorical.from_codes(pop.procedure[k], pop.procedures),
+            "channel": pd.Categorical.from_codes(rec.channel[k], out.channels),
+            "digital": pop.digital[k],
+            "arrival_day": pop.arrival[k] - shift,
+            "outcome": pd.Categorical.from_codes(rec.outcome[k], OUTCOMES),
+            "booked_at": rec.booked_at[k] - shift,
+            "appointment_at": rec.appointment_at[k] - shift,
+            "left_at": rec.left_at[k] - shift,
+            "wait_days": (end - pop.arrival)[k],
+            "censored": ~dated[k],
+            "missed": rec.missed[k],
+            "attempts": rec.attempts[k],
+            "night_attempts": rec.night_attempts[k],
+            "paid_eur": rec.paid_eur[k],
+            "deadline_kind": pd.Categorical.from_codes(kinds[pop.procedure[k]], deadlines.KINDS),
+            "deadline_at": pop.deadline[k] - shift,
             # positive: deposited with that many days to spare; negative: too late
             "deadline_margin_days": np.where(rec.outcome == SERVED,
-                                             pop.deadline - rec.appointment_at, np.nan),
-            "decision_at": cw.decision_at,
-            "title_at": cw.title_at,
-            "time_to_title_days": cw.title_at - pop.arrival,
-            "after_warmup": pop.arrival >= out.scenario.horizon.warmup_days,
+                                             pop.deadline - rec.appointment_at, np.nan)[k],
+            "decision_at": cw.decision_at[k] - shift,
+            "title_at": cw.title_at[k] - shift,
+            "time_to_title_days": (cw.title_at - pop.arrival)[k],
+            "after_warmup": pop.arrival[k] >= frame.measure_from,
         }
     )
 
@@ -113,11 +129,15 @@ def daily_table(out: SimOutput, cw: casework.CaseworkOutcome | None = None) -> p
     # files deposited (served) and not yet decided by the back office
     decided = _per_day(cw.decision_at, pop.procedure, n_codes, n_days)
     instruction_backlog = np.cumsum(served - decided, axis=1)
-    used = out.used_minutes.sum(axis=0)
-    offered = out.capacity_minutes.sum(axis=0)
+    # the run's own days: the burn-in and the follow-up are not reported (sim.engine.frame)
+    days = slice(int(out.frame.offset), int(out.frame.measure_to))
+    used = out.used_minutes.sum(axis=0)[days]
+    offered = out.capacity_minutes.sum(axis=0)[days]
+    hours_offered, hours_used = cw.hours_offered[days], cw.hours_used[days]
+    n_days = days.stop - days.start
     frames = []
     labels = [*pop.procedures, "all"]
-    stack = [np.vstack([m, m.sum(axis=0)])
+    stack = [np.vstack([m, m.sum(axis=0)])[:, days]
              for m in (arrivals, served, abandoned, backlog, missed, cancelled,
                        instruction_backlog)]
     for k, label in enumerate(labels):
@@ -126,7 +146,7 @@ def daily_table(out: SimOutput, cw: casework.CaseworkOutcome | None = None) -> p
             pd.DataFrame(
                 {
                     "day": np.arange(n_days),
-                    "date": cal.dates,
+                    "date": cal.dates[days],
                     "procedure": label,
                     "arrivals": stack[0][k].astype(np.int64),
                     "served": stack[1][k].astype(np.int64),
@@ -137,8 +157,8 @@ def daily_table(out: SimOutput, cw: casework.CaseworkOutcome | None = None) -> p
                     "counter_minutes_offered": offered if is_all else np.nan,
                     "counter_minutes_used": used if is_all else np.nan,
                     "instruction_backlog": stack[6][k].astype(np.int64),
-                    "back_office_hours_offered": cw.hours_offered if is_all else np.nan,
-                    "back_office_hours_used": cw.hours_used if is_all else np.nan,
+                    "back_office_hours_offered": hours_offered if is_all else np.nan,
+                    "back_office_hours_used": hours_used if is_all else np.nan,
                 }
             )
         )
@@ -165,8 +185,8 @@ def slots_table(out: SimOutput) -> pd.DataFrame:
             "channel": channel,
             "slot": np.arange(book.size),
             "procedure": pd.Categorical.from_codes(book.procedure, out.population.procedures),
-            "time": book.time,
-            "release": book.release,
+            "time": book.time - out.frame.offset,
+            "release": book.release - out.frame.offset,
             "minutes": book.minutes,
             "fate": pd.Categorical.from_codes(book.state, SLOT_FATES),
             "holder": book.holder,

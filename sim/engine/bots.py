@@ -1,12 +1,9 @@
 """Bots and resellers: who captures released slots, and who pays for them.
 
-An operator sends ``requests_per_day`` to the booking pages. Filtering blocks a share; with a
-CAPTCHA only ``captcha_pass_rate`` of the rest pass, and solving costs time, so an operator
-with ``identities`` accounts sends at most ``identities * 86400 / captcha_solve_seconds``
-solved requests a day. What is left is its *effective rate*, split evenly over the (channel,
-procedure) pairs it targets. Like people, bots never cost an event per request: in the race
-(:mod:`sim.engine.booking.race`) the operator is one more class of checkers whose rate enters the
-analytic resolution of each release, so run time does not depend on the request volume.
+Each operator competes in the race with its effective intensity on each page it targets
+(:mod:`sim.engine.operators`, :mod:`sim.engine.timing`): bots win by timing, polling every
+second when slots are released while people check a few times a day. Like people, bots
+never cost an event per request, so run time does not depend on the request volume.
 
 *Speculative* operators book under invented names and sell to the buyers of the resale
 market (:mod:`sim.engine.resale`: applicants willing to pay who have looked for
@@ -21,15 +18,18 @@ once (so a slot given back may be sniped again, for a buyer). An operator holds 
 clients once a day, at midnight: they give up what they can no longer sell, then sell what
 is in stock to the buyers who entered the market; a buyer left without a slot gets the next
 one a bot books. One event a day, however many slots they hold and clients they serve.
-*For-hire* operators book only for a paying applicant, with their real details: nothing is
-wasted, but payers jump the queue; the cap does not bind (the client's own e-mail is used).
+
+Speculation costs money and pays only when the slot sells: an operator stocks a slot only
+while that pays (:mod:`sim.engine.speculation`). *For-hire* operators book only for a
+paying applicant, with their real details: nothing is wasted, but payers jump the queue;
+the cap does not bind (the client's own e-mail is used).
 
 Countermeasures: name-bound bookings checked at the counter stop speculative booking (a slot
 under an invented name cannot be resold); the AGDREF check stops it for renewals; prepayment
 makes unsold slots costly, so a speculative operator books only for a buyer already found.
-In registration channels speed buys nothing: in the waitlist a speculative operator keeps
-its holdings topped up with fake requests, in the lottery each identity below the cap holds
-one ticket per draw; for-hire operators have no edge there.
+In registration channels speed buys nothing: a waitlist gives its slots to the registered
+requests first and operators only top up their stock with what is left; in the lottery each
+identity below the cap holds one ticket per draw; for-hire operators have no edge there.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ import numpy as np
 from sim.engine.operators import Operator, operators_of
 from sim.engine.resale import Market
 from sim.engine.slots import SlotBook
+from sim.engine.speculation import stock_pays
 from sim.engine.streams import Uniforms
 
 if TYPE_CHECKING:
@@ -68,6 +69,8 @@ class Bots:
                       if len(ways) == 1 and ways[0][1] == "spec"
                       and self.operators[ways[0][0]].cap == math.inf and self._tier[ways[0][0]]}
         self.held = dict.fromkeys(range(len(self.operators)), 0)
+        # unsold slots in stock per operator and procedure
+        self.stock = [dict.fromkeys(channel.served_codes, 0) for _ in self.operators]
         # unsold slots per procedure, oldest booking first: slot -> operator
         # (an OrderedDict: popping the oldest stays O(1) after many deletions)
         self.inventory: dict[int, OrderedDict[int, int]] = {
@@ -116,64 +119,54 @@ class Bots:
         """How operator ``k`` could book ``p`` now: the slot tier it books from and the
         buyer in the market (or None), or None if it cannot book. A speculative operator
         books any slot while a buyer waits (it is sold at once), else only slots it could
-        still sell; one booking for a client needs a client."""
+        still sell, and only while stocking one more pays (:meth:`worth_stocking`); one
+        booking for a client needs a client."""
         buyer = self.buyer(p, now)
         if way == "spec":
             if self.held[k] >= self.operators[k].cap:
                 return None
-            tier = self._tier[k] if buyer is None else 0
-            return (tier, buyer) if self.channel.book.has_free(p, now, tier) else None
+            if buyer is not None:
+                return (0, buyer) if self.channel.book.has_free(p, now, 0) else None
+            tier = self._tier[k]
+            if not self.channel.book.has_free(p, now, tier):
+                return None
+            return (tier, None) if self.worth_stocking(k, p, now) else None
         return None if buyer is None else (0, buyer)
 
-    def active(self, p: int, now: float) -> list[tuple[int, str, tuple[int, int | None]]]:
-        """The operators able to book ``p`` now: (operator, way, how)."""
-        out = []
-        for k, way in self._way[p]:
-            how = self._how(k, way, p, now)
-            if how is not None:
-                out.append((k, way, how))
-        return out
+    def worth_stocking(self, k: int, p: int, now: float) -> bool:
+        """Does one more slot of ``p`` in operator ``k``'s stock pay? It must sell, to
+        buyers coming at the rate its market has seen, before it is given up
+        (:func:`sim.engine.speculation.stock_pays`)."""
+        op = self.operators[k].spec
+        if op.cost_per_booking_eur <= 0.0:
+            return True  # costless speculation: no need to look at the market
+        window = self.channel.book.earliest(p, now, self._tier[k]) - now
+        return stock_pays(op, self.market.rate(p), window - op.unsold_release_days,
+                          self.stock[k][p])
 
-    def rate(self, p: int, now: float) -> float:
-        """Total effective request rate of the operators competing for ``p`` now."""
-        total = 0.0
-        for k, way in self._way[p]:
-            if self._how(k, way, p, now) is not None:
-                total += self.operators[k].rate
-        return total
+    def identities_free(self, k: int) -> int:
+        """Identities operator ``k`` may still book with (a batch release gives one slot
+        to each identity that asked)."""
+        op = self.operators[k]
+        return int(min(op.spec.identities, op.cap - self.held[k]))
+
+    def competing(self, p: int, now: float) -> list[tuple[int, list[float]]]:
+        """The operators able to book ``p`` now, with their intensities (per bin)."""
+        return [(k, self.operators[k].intensity) for k, way in self._way[p]
+                if self._how(k, way, p, now) is not None]
 
     # -- bookings -----------------------------------------------------------------------
-    def win(self, p: int, u: float, now: float | None = None) -> None:
-        """A bot request came first on ``p`` at ``now`` (default: the clock's time; the race
-        resolves bursts ahead of the clock): the operator is drawn by rate (``u`` uniform).
-        If none can book any more (its slots came too close since the check was drawn),
-        the request fails."""
+    def win(self, k: int, p: int, now: float | None = None) -> None:
+        """A request of operator ``k`` came first on ``p`` at ``now`` (default: the clock's
+        time; the race resolves bursts ahead of the clock). If it cannot book any more (its
+        slots came too close since the check was drawn), the request fails."""
         now = self.channel.ctx.env.now if now is None else now
-        ways = self._way[p]
-        if len(ways) == 1:  # the common case: one operator
-            k, way = ways[0]
-            how = self._how(k, way, p, now)
-            if how is not None:
-                self._book(k, p, now, way, *how)
-            return
-        active = self.active(p, now)
-        if not active:
-            return
-        x = u * sum(self.operators[k].rate for k, _, _ in active)
-        for chosen in active:
-            x -= self.operators[chosen[0]].rate
-            if x < 0:
-                break
-        k, way, how = chosen
-        self._book(k, p, now, way, *how)
-
-    def book(self, k: int, p: int) -> None:
-        """Operator ``k`` books a slot of ``p`` now, if it can."""
-        now = self.channel.ctx.env.now
-        way = "spec" if self._speculates(self.operators[k], p) else "order"
-        how = self._how(k, way, p, now)
-        if how is not None:
-            self._book(k, p, now, way, *how)
+        for kk, way in self._way[p]:
+            if kk == k:
+                how = self._how(k, way, p, now)
+                if how is not None:
+                    self._book(k, p, now, way, *how)
+                return
 
     def _book(self, k: int, p: int, now: float, way: str, tier: int,
               buyer: int | None) -> None:
@@ -186,6 +179,7 @@ class Bots:
             self._op_of[s] = k
             if buyer is None:
                 self.inventory[p][s] = k
+                self.stock[k][p] += 1
             else:  # booked for the buyer in the market: this very slot is sold at once
                 self.market.sell(k, s, buyer, now)
                 channel.changed(p)
@@ -206,6 +200,7 @@ class Bots:
         """Operator ``k`` booked slot ``s`` of ``p`` under an invented name: in stock."""
         self._op_of[s] = k
         self.inventory[p][s] = k
+        self.stock[k][p] += 1
 
     def sole_speculator(self, p: int) -> tuple[int, int]:
         """(operator, tier) when ``p``'s only bot competition is one speculative operator
@@ -244,6 +239,7 @@ class Bots:
             if buyer is None:
                 break
             s, k = stock.popitem(last=False)
+            self.stock[k][p] -= 1
             self.market.sell(k, s, buyer, now)
         channel.changed(p)
 
@@ -256,6 +252,7 @@ class Bots:
         env = self.channel.ctx.env
         while True:
             now = env.now
+            self.market.count_entries(now)
             self._give_up(now)
             for p in self.channel.served_codes:
                 if self.buyer(p, now) is not None:  # buyers in the market: sell, compete
@@ -286,6 +283,7 @@ class Bots:
                 continue
             for s, p in zip(unsold.tolist(), book.procedure[unsold].tolist(), strict=True):
                 del self.inventory[p][s]
+                self.stock[k][p] -= 1
             kept = self._give_up_rng.random(unsold.size) < op.spec.unsold_no_show_share
             freed.extend(unsold[~kept].tolist())  # the others are simply not honoured
         if freed:  # released again together: one resolution per procedure

@@ -29,6 +29,7 @@ class Calendar(NamedTuple):
     open_minutes: np.ndarray  # float, minutes open that day (0 when closed)
     working_days_in_year: np.ndarray  # float, open days in the calendar year of that day
     continuous: bool
+    origin: int = 0  # index of the horizon's start (days of burn-in before it)
 
     @property
     def n_days(self) -> int:
@@ -39,8 +40,10 @@ class Calendar(NamedTuple):
         return self.dates.astype("datetime64[M]").astype(int) % 12
 
 
-def build_calendar(spec: CalendarSpec, horizon: Horizon, extra_days: int = 0) -> Calendar:
-    """Lay out the horizon's days (and ``extra_days`` after it).
+def build_calendar(spec: CalendarSpec, horizon: Horizon, extra_days: int = 0,
+                   before_days: int = 0) -> Calendar:
+    """Lay out the horizon's days, ``before_days`` before it and ``extra_days`` after it
+    (day 0 is then ``before_days`` before the horizon's start: see :mod:`sim.engine.frame`).
 
     >>> from sim.scenario import CalendarSpec, Horizon
     >>> cal = build_calendar(CalendarSpec(), Horizon(start=dt.date(2021, 5, 1), days=14))
@@ -49,14 +52,14 @@ def build_calendar(spec: CalendarSpec, horizon: Horizon, extra_days: int = 0) ->
     >>> bool(cal.is_open[12])  # 13 May 2021, Ascension Thursday
     False
     """
-    n_days = horizon.days + extra_days
+    n_days = before_days + horizon.days + extra_days
     days = np.arange(n_days)
-    dates = np.datetime64(horizon.start, "D") + days
+    dates = np.datetime64(horizon.start, "D") - before_days + days
     if spec.continuous:
         ones = np.ones(n_days)
         return Calendar(
             dates, ones.astype(bool), days.astype(float), days + 1.0,
-            ones * 1440.0, ones * 365.0, True,
+            ones * 1440.0, ones * 365.0, True, before_days,
         )
     is_open = _open_days(dates, spec)
     span = (spec.close_hour - spec.open_hour) / 24.0
@@ -65,7 +68,7 @@ def build_calendar(spec: CalendarSpec, horizon: Horizon, extra_days: int = 0) ->
     open_minutes = np.where(is_open, span * 1440.0, 0.0)
     return Calendar(
         dates, is_open, open_at, close_at, open_minutes,
-        _working_days_per_year(dates, spec), False,
+        _working_days_per_year(dates, spec), False, before_days,
     )
 
 

@@ -30,7 +30,9 @@ Assumptions
   than one visit per title at that date (``casework.visits_per_title``, or
   ``anef.visits_per_title`` from the ANEF date on), it is collected ``pickup_wait_days``
   after it is ready; with a single visit (the deposit) it is handed or sent at once.
-* Anything after the horizon is censored: ``decision_at`` and ``title_at`` are NaN then.
+* Anything after the run's stop is censored: ``decision_at`` and ``title_at`` are NaN then.
+  Files deposited during a burn-in (:mod:`sim.engine.frame`) load the back office like the others:
+  the measured period starts with files already in instruction.
 
 Parameters (defaults and sources in :mod:`sim.scenario.procedures`): ``back_office_hours_per_file``
 (2.5 h, *estimate*) and ``hours_cv`` (gamma draws, per applicant, in applicant order, from the
@@ -51,6 +53,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from sim.engine.calendar import Calendar
+from sim.engine.frame import frame_of, segments
 from sim.engine.records import SERVED
 from sim.engine.sampling import sample
 from sim.engine.staff import etp_series
@@ -62,14 +65,12 @@ if TYPE_CHECKING:
     from sim.engine.model import SimOutput
 
 
-
-
 class CaseworkOutcome(NamedTuple):
     """Per-applicant and per-day results of the back office (times in days from the start)."""
 
     work_hours: np.ndarray  # instruction hours each applicant's file needs (drawn for all)
-    decision_at: np.ndarray  # decision time; NaN: no deposit, or decided after the horizon
-    title_at: np.ndarray  # title in hand; NaN: no deposit, or after the horizon
+    decision_at: np.ndarray  # decision time; NaN: no deposit, or decided after the stop
+    title_at: np.ndarray  # title in hand; NaN: no deposit, or after the stop
     instruction_backlog_end: np.ndarray  # per day: files deposited and not decided at its end
     hours_offered: np.ndarray  # per day: instruction hours available
     hours_used: np.ndarray  # per day: instruction hours spent on files
@@ -178,15 +179,20 @@ def draw_work(scenario: Scenario, population: Population, seed: int,
     """Instruction hours of every applicant's file (deposited or not).
 
     Gamma draws with mean ``back_office_hours_per_file`` and cv ``hours_cv``, for all the
-    procedure's applicants in applicant order, from stream ``casework.<procedure>``: the same
-    person brings the same file whatever the capacity or the booking policy.
+    procedure's applicants of a demand segment (:func:`sim.engine.frame.segments`) in applicant
+    order, from stream ``<segment>casework.<procedure>``: the same person brings the same
+    file whatever the capacity, the booking policy, the burn-in or the follow-up.
     """
     work = np.zeros(population.size)
-    for code, name in enumerate(population.procedures):
-        mine = population.procedure == code
-        cw = scenario.procedures[name].casework
-        work[mine] = sample(stream(seed, replication, f"casework.{name}"), "gamma",
-                            cw.back_office_hours_per_file, cw.hours_cv, int(mine.sum()))
+    cuts = segments(frame_of(scenario.horizon))
+    for k, (prefix, first, end) in enumerate(cuts):
+        inside = ((population.arrival >= first) | (k == 0)) & (
+            (population.arrival < end) | (k == len(cuts) - 1))
+        for code, name in enumerate(population.procedures):
+            mine = inside & (population.procedure == code)
+            cw = scenario.procedures[name].casework
+            work[mine] = sample(stream(seed, replication, f"{prefix}casework.{name}"), "gamma",
+                                cw.back_office_hours_per_file, cw.hours_cv, int(mine.sum()))
     return work
 
 
@@ -221,20 +227,20 @@ def after_deposit(out: SimOutput) -> CaseworkOutcome:
     Returns
     -------
     CaseworkOutcome
-        Per applicant (NaN when not deposited or after the horizon) and per day.
+        Per applicant (NaN when not deposited or after the run's stop) and per day.
     """
     pop, cal, scenario = out.population, out.calendar, out.scenario
-    horizon = float(scenario.horizon.days)
+    stop = out.frame.stop
     work = draw_work(scenario, pop, out.seed, out.replication)
     deposit = np.where(out.records.outcome == SERVED, out.records.appointment_at, np.nan)
-    files = np.flatnonzero(deposit < horizon)
+    files = np.flatnonzero(deposit < stop)
     files = files[np.argsort(deposit[files], kind="stable")]
     hours = back_office_hours(scenario.staff, cal)
     curve = capacity_curve(cal.open_at, cal.close_at, hours)
     done = fifo_done(capacity_at(curve, deposit[files]), work[files])
     decided = np.maximum(deposit[files], time_at_capacity(curve, done))
     decision_at = np.full(pop.size, np.nan)
-    decision_at[files] = np.where(decided < horizon, decided, np.nan)
+    decision_at[files] = np.where(decided < stop, decided, np.nan)
     fabrication = np.array([scenario.procedures[p].casework.fabrication_days
                             for p in pop.procedures])
     title = ready_to_title(scenario, cal, pop, decision_at + fabrication[pop.procedure])
@@ -243,7 +249,7 @@ def after_deposit(out: SimOutput) -> CaseworkOutcome:
                - np.searchsorted(decided, ends, side="left"))
     used = np.diff(_work_done(np.cumsum(hours), done, work[files]), prepend=0.0)
     used = np.clip(used, 0.0, hours)  # rounding only: the office never works more than H(d)
-    return CaseworkOutcome(work, decision_at, np.where(title < horizon, title, np.nan),
+    return CaseworkOutcome(work, decision_at, np.where(title < stop, title, np.nan),
                            backlog, hours, used)
 
 

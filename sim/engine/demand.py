@@ -28,6 +28,7 @@ import numpy as np
 
 from sim.engine import deadlines
 from sim.engine.calendar import Calendar
+from sim.engine.frame import frame_of, segments
 from sim.engine.sampling import sample
 from sim.engine.streams import Streams
 from sim.scenario import Procedure, Scenario
@@ -35,7 +36,8 @@ from sim.scenario import Procedure, Scenario
 # Columns of ``Population.luck``: one uniform per later random decision, drawn at arrival
 # from the applicant's own stream, so the decision does not depend on the order of events.
 LUCK_ATTEMPTS, LUCK_NIGHT, LUCK_NO_SHOW, LUCK_CANCEL, LUCK_CANCEL_TIME = range(5)
-N_LUCK = 5
+LUCK_HOLD_CANCEL = 5  # drawn from its own stream (holding.<procedure>)
+N_LUCK = 6
 
 
 class Population(NamedTuple):
@@ -51,6 +53,8 @@ class Population(NamedTuple):
     deadline: np.ndarray  # float, absolute day of the applicant's deadline (inf: none)
     luck: np.ndarray  # float (n, N_LUCK) uniforms for the applicant's later coin flips
     procedures: tuple[str, ...]
+    holding: np.ndarray  # float, days a held date keeps being needed (inf: always)
+    help_delay: np.ndarray  # float, days to find help to book online (0: digital access)
 
     @property
     def size(self) -> int:
@@ -68,7 +72,7 @@ def daily_rate(proc: Procedure, calendar: Calendar) -> np.ndarray:
     3650
     """
     season = np.asarray(proc.seasonality)[calendar.month_index()]
-    days = np.arange(calendar.n_days)
+    days = np.arange(calendar.n_days) - calendar.origin  # the trend counts from the start
     trend = (1.0 + proc.trend_per_year) ** ((days + 0.5) / 365.0)
     steps = np.ones(calendar.n_days)
     for step in proc.demand_steps:
@@ -84,39 +88,62 @@ def arrival_times(rate: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def generate(scenario: Scenario, calendar: Calendar, streams: Streams) -> Population:
-    """Draw the whole population of applicants of one replication."""
+    """Draw the whole population of applicants of one replication, over the run's timeline
+    (burn-in, measured window, follow-up: :mod:`sim.engine.frame`), each segment from its own
+    streams so that the measured window's applicants do not depend on the others."""
     names = tuple(scenario.procedures)
-    patience = scenario.behaviour.patience
-    shares = np.array([c.share for c in scenario.behaviour.seekers])
-    shares = shares / shares.sum()
+    rates = {name: daily_rate(scenario.procedures[name], calendar) for name in names}
     columns: list[tuple[np.ndarray, ...]] = []
-    for code, name in enumerate(names):
-        proc = scenario.procedures[name]
-        arrival = arrival_times(daily_rate(proc, calendar), streams[f"demand.{name}"])
-        n = arrival.size
-        behaviour = streams[f"behaviour.{name}"]
-        digital = behaviour.random(n) < scenario.behaviour.digital_access_share
-        wait_limit = (
-            sample(behaviour, patience.kind, patience.mean, patience.cv, n)
-            if patience is not None
-            else np.full(n, np.inf)
-        )
-        service = sample(
-            streams[f"service.{name}"], proc.service_kind,
-            proc.counter_minutes_per_visit, proc.service_cv, n,
-        )
-        polling = streams[f"polling.{name}"]
-        seeker_class = polling.choice(len(shares), size=n, p=shares)
-        luck = streams[f"luck.{name}"].random((n, N_LUCK))
-        pays = streams[f"market.{name}"].random(n) < scenario.behaviour.resale.pay_share
-        due = deadlines.draw(proc, arrival, calendar.dates[0], streams[f"deadline.{name}"])
-        columns.append(
-            (arrival, np.full(n, code), digital, wait_limit, service, seeker_class, pays,
-             due, luck)
-        )
+    for prefix, first, end in segments(frame_of(scenario.horizon)):
+        for code, name in enumerate(names):
+            columns.append(_cohort(scenario, code, name, rates[name][first:end], first,
+                                   calendar.dates[0], streams, prefix))
     merged = [np.concatenate(col) for col in zip(*columns, strict=True)]
     order = np.argsort(merged[0], kind="stable")
-    return Population._make([*(col[order] for col in merged), names])
+    arrival, proc, digital, patience, service, cls, pays, due, luck, holding, help_delay = (
+        col[order] for col in merged)
+    return Population(arrival, proc, digital, patience, service, cls, pays, due, luck, names,
+                      holding, help_delay)
+
+
+def _cohort(scenario: Scenario, code: int, name: str, rate: np.ndarray, first: int,
+            day0: np.datetime64, streams: Streams, prefix: str) -> tuple[np.ndarray, ...]:
+    """The applicants of procedure ``name`` whose need appears in one segment, with their
+    attributes, from the streams ``<prefix><mechanism>.<name>``."""
+    proc, behaviour_spec = scenario.procedures[name], scenario.behaviour
+    patience = behaviour_spec.patience
+    shares = np.array([c.share for c in behaviour_spec.seekers])
+    shares = shares / shares.sum()
+    arrival = first + arrival_times(rate, streams[f"{prefix}demand.{name}"])
+    n = arrival.size
+    behaviour = streams[f"{prefix}behaviour.{name}"]
+    digital = behaviour.random(n) < behaviour_spec.digital_access_share
+    wait_limit = (
+        sample(behaviour, patience.kind, patience.mean, patience.cv, n)
+        if patience is not None
+        else np.full(n, np.inf)
+    )
+    service = sample(
+        streams[f"{prefix}service.{name}"], proc.service_kind,
+        proc.counter_minutes_per_visit, proc.service_cv, n,
+    )
+    seeker_class = streams[f"{prefix}polling.{name}"].choice(len(shares), size=n, p=shares)
+    holding_rng = streams[f"{prefix}holding.{name}"]
+    luck = np.column_stack([streams[f"{prefix}luck.{name}"].random((n, LUCK_HOLD_CANCEL)),
+                            holding_rng.random(n)])
+    pays = streams[f"{prefix}market.{name}"].random(n) < behaviour_spec.resale.pay_share
+    due = deadlines.draw(proc, arrival, day0, streams[f"{prefix}deadline.{name}"])
+    hold = behaviour_spec.holding.patience
+    holding = (sample(holding_rng, hold.kind, hold.mean, hold.cv, n) if hold is not None
+               else np.full(n, np.inf))
+    help_delay = np.zeros(n)
+    help_spec = behaviour_spec.help
+    if help_spec is not None and help_spec.delay is not None:
+        d = help_spec.delay
+        help_delay = np.where(digital, 0.0, sample(streams[f"{prefix}help.{name}"], d.kind,
+                                                   d.mean, d.cv, n))
+    return (arrival, np.full(n, code), digital, wait_limit, service, seeker_class, pays,
+            due, luck, holding, help_delay)
 
 
 def make_population(
@@ -124,13 +151,14 @@ def make_population(
     digital: np.ndarray | None = None, patience: np.ndarray | None = None,
     service_minutes: np.ndarray | None = None, seeker_class: np.ndarray | None = None,
     willing_to_pay: np.ndarray | None = None, deadline: np.ndarray | None = None,
-    luck: np.ndarray | None = None,
+    luck: np.ndarray | None = None, holding: np.ndarray | None = None,
+    help_delay: np.ndarray | None = None,
 ) -> Population:
     """A population given column by column (hand-made cases in tests and examples).
 
     Missing columns default to: first procedure, no digital access, infinite patience,
-    30-minute visits, first seeker class, unwilling to pay, no deadline, and luck 0.5
-    (nobody cancels or misses).
+    30-minute visits, first seeker class, unwilling to pay, no deadline, luck 0.5 (nobody
+    cancels or misses), held dates always kept, no delay to find help.
     """
     arrival = np.asarray(arrival, dtype=float)
     n = arrival.size
@@ -144,4 +172,5 @@ def make_population(
         column(seeker_class, 0, np.int64), column(willing_to_pay, False, bool),
         column(deadline, np.inf, float),
         np.full((n, N_LUCK), 0.5) if luck is None else np.asarray(luck, float), procedures,
+        column(holding, np.inf, float), column(help_delay, 0.0, float),
     )

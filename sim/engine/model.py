@@ -20,13 +20,15 @@ import simpy
 
 from sim.engine.booking import build
 from sim.engine.booking.interface import Channel, Context
-from sim.engine.calendar import Calendar, build_calendar
+from sim.engine.booking.slotting import slot_counts
+from sim.engine.calendar import Calendar
 from sim.engine.demand import Population, generate
+from sim.engine.frame import Frame, frame_of, run_calendar
 from sim.engine.records import Records
 from sim.engine.slots import SlotBook
 from sim.engine.staff import counter_minutes, later_visit_minutes
 from sim.engine.streams import Streams
-from sim.scenario import Scenario
+from sim.scenario import Scenario, WaitlistChannel
 
 
 class SimOutput(NamedTuple):
@@ -44,6 +46,7 @@ class SimOutput(NamedTuple):
     queue_area: dict[str, float]  # desk name -> time-integral of its queue length
     books: dict[str, SlotBook]  # slot channel name -> its slots and their fate
     n_events: int
+    frame: Frame  # the run's timeline: burn-in, measured window, follow-up (internal days)
 
 
 def routing(scenario: Scenario, population: Population, names: list[str],
@@ -71,7 +74,7 @@ def routing(scenario: Scenario, population: Population, names: list[str],
 def simulate(scenario: Scenario, seed: int, replication: int = 0) -> SimOutput:
     """Run one replication of ``scenario`` and return its event log."""
     streams = Streams(seed, replication)
-    calendar = build_calendar(scenario.calendar, scenario.horizon)
+    calendar = run_calendar(scenario)
     return simulate_population(
         scenario, calendar, generate(scenario, calendar, streams), streams
     )
@@ -80,25 +83,32 @@ def simulate(scenario: Scenario, seed: int, replication: int = 0) -> SimOutput:
 def simulate_population(
     scenario: Scenario, calendar: Calendar, population: Population, streams: Streams
 ) -> SimOutput:
-    """Run the channels over a given population (tests build tiny ones by hand)."""
+    """Run the channels over a given population (tests build tiny ones by hand).
+
+    ``calendar`` covers the run's timeline (:func:`sim.engine.frame.run_calendar`); times are
+    internal days (:mod:`sim.engine.frame`)."""
+    frame = frame_of(scenario.horizon)
     records = Records(population.size)
     env = simpy.Environment()
-    horizon = float(scenario.horizon.days)
-    slot_calendar = build_calendar(scenario.calendar, scenario.horizon, beyond(scenario))
-    ctx = Context(
-        env, scenario, calendar, population, records, streams,
-        booking_minutes(scenario, calendar), horizon,
-        slot_calendar, booking_minutes(scenario, slot_calendar),
-    )
     names = list(scenario.channels)
-    channels: list[Channel] = [build(ctx, name, k) for k, name in enumerate(names)]
     chosen = routing(scenario, population, names, calendar.dates[0])
     records.channel[:] = chosen
+    delay = np.array([ch.admission_delay_days for ch in scenario.channels.values()])
+    helped = np.array([needs_help(ch) for ch in scenario.channels.values()])
+    entry = population.arrival + delay[chosen] + np.where(
+        helped[chosen], population.help_delay, 0.0)
+    slot_calendar = appointment_calendar(scenario, population.procedure[entry < frame.stop],
+                                         chosen[entry < frame.stop])
+    ctx = Context(
+        env, scenario, calendar, population, records, streams,
+        booking_minutes(scenario, calendar), frame.stop,
+        slot_calendar, booking_minutes(scenario, slot_calendar), frame,
+    )
+    channels: list[Channel] = [build(ctx, name, k) for k, name in enumerate(names)]
     for channel in channels:
         channel.start()
-    delay = np.array([ch.admission_delay_days for ch in scenario.channels.values()])
-    _Arrivals(env, population.arrival + delay[chosen], chosen, channels)
-    env.run(until=horizon)
+    _Arrivals(env, entry, chosen, channels)
+    env.run(until=frame.stop)
     for channel in channels:
         channel.close()
     return SimOutput(
@@ -109,7 +119,20 @@ def simulate_population(
         {ch.name: ch.queue_area for ch in channels if hasattr(ch, "queue_area")},
         {ch.name: ch.book for ch in channels if hasattr(ch, "book")},
         next(env._eid),  # SimPy's event counter: number of events scheduled in this run
+        frame,
     )
+
+
+ONLINE_KINDS = ("race", "waitlist", "lottery", "online")
+
+
+def needs_help(channel: object) -> bool:
+    """Does a person without digital access need help to use this channel? Yes for the
+    online channels, unless the channel reaches them itself (``assisted``) or is theirs
+    (audience ``non_digital``)."""
+    return (getattr(channel, "kind", "") in ONLINE_KINDS
+            and getattr(channel, "audience", "all") != "non_digital"
+            and not getattr(channel, "assisted", False))
 
 
 def booking_minutes(scenario: Scenario, calendar: Calendar) -> np.ndarray:
@@ -125,10 +148,55 @@ def booking_minutes(scenario: Scenario, calendar: Calendar) -> np.ndarray:
 
 
 def beyond(scenario: Scenario) -> int:
-    """Days of appointment calendar needed past the horizon: the longest booking horizon."""
+    """Days of appointment calendar needed past the run's stop by the channels that release
+    slots on a schedule: the longest booking horizon."""
     releases = (getattr(ch, "release", None) for ch in scenario.channels.values())
     ahead = [r.horizon_days for r in releases if r is not None]
     return int(np.ceil(max(ahead, default=0.0)))
+
+
+MAX_CALENDAR_YEARS = 10
+"""A register dates requests at most this many years past the run's stop."""
+
+
+def appointment_calendar(scenario: Scenario, procedure: np.ndarray,
+                         chosen: np.ndarray) -> Calendar:
+    """The calendar of future counter time: past the run's stop by the longest booking
+    horizon, and further, by doubling, until every channel that dates requests at once
+    (a waitlist without release schedule) has a slot for each of its applicants (with room
+    for rebookings), up to :data:`MAX_CALENDAR_YEARS` past the stop.
+
+    It is a calendar of counter time, not of the run: a request registered on the last day
+    gets the earliest free date, however far.
+    """
+    extra = beyond(scenario)
+    wanted = _registrations(scenario, procedure, chosen)
+    limit = 365 * MAX_CALENDAR_YEARS
+    while True:
+        slot_calendar = run_calendar(scenario, extra)
+        if not wanted or extra >= limit:
+            return slot_calendar
+        minutes = booking_minutes(scenario, slot_calendar)
+        short = any(
+            (slot_counts(scenario, name, slot_calendar, minutes) < need).any()
+            for name, need in wanted.items())
+        if not short:
+            return slot_calendar
+        extra = min(2 * extra + 365, limit)
+
+
+def _registrations(scenario: Scenario, procedure: np.ndarray,
+                   chosen: np.ndarray) -> dict[str, np.ndarray]:
+    """Per channel that dates every request at once, the slots wanted per procedure: the
+    applicants entering it (``procedure`` and ``chosen`` channel of each), with a quarter
+    more for rebookings and give-backs."""
+    wanted = {}
+    n_procs = len(scenario.procedures)
+    for k, (name, ch) in enumerate(scenario.channels.items()):
+        if isinstance(ch, WaitlistChannel) and ch.release is None:
+            counts = np.bincount(procedure[chosen == k], minlength=n_procs)
+            wanted[name] = np.ceil(1.25 * counts)
+    return wanted
 
 
 class _Arrivals:

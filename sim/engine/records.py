@@ -4,9 +4,11 @@ Channels write here and nowhere else; :mod:`sim.analysis.metrics` turns it into 
 the run is over. One slot per applicant and per column (numpy arrays indexed by the applicant's
 position in the population), so writing is cheap and nothing is ever appended in a loop.
 
-Outcomes: *waiting* (still without a first appointment at the horizon: censored), *served*
-(had their first appointment), *abandoned* (gave up looking), *no_show* (booked but did not
-come), *cancelled* (booked, then cancelled and left).
+Outcomes: *waiting* (still without a first appointment at the run's stop: censored),
+*served* (had their first appointment), *abandoned* (gave up looking), *no_show* (missed their
+appointment and did not book again: their need was gone), *cancelled* (booked, then cancelled
+and left). A person who misses an appointment but still needs one books again: they count one
+more missed appointment (``missed``) and go on looking.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ class Records:
         self.appointment_at = np.full(n, np.nan)  # first appointment (or booked date)
         self.left_at = np.full(n, np.nan)  # when a seeker gave up, cancelled or missed
         self.visit_minutes = np.zeros(n)  # counter time used by the first visit
+        self.requests = np.zeros(n, dtype=np.int64)  # bookings or registrations made
+        self.missed = np.zeros(n, dtype=np.int64)  # appointments missed (then booked again)
         self.attempts = np.zeros(n, dtype=np.int64)  # requests made to get a booking
         self.night_attempts = np.zeros(n, dtype=np.int64)
         self.paid_eur = np.zeros(n)  # price paid to a reseller or bot operator (0: none)

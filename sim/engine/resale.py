@@ -43,11 +43,41 @@ class Market:
         self._willing = pop.willing_to_pay
         self._lognormal = [(op.price.mean_eur, math.sqrt(math.log1p(op.price.cv ** 2)))
                            for op in operators]
+        # buyers coming to the market, counted at each daily round: what the operators
+        # see of their demand (averaged over market_memory_days)
+        self._coming: dict[int, list[int]] = {p: [] for p in channel.served_codes}
+        self._seen = bytearray(pop.size)
+        self._counted = dict.fromkeys(channel.served_codes, 0)
+        self._memory = min((op.market_memory_days for op in operators), default=30.0)
+        self._rate = dict.fromkeys(channel.served_codes, 0.0)
 
     def admit(self, i: int) -> None:
-        """A seeker who would pay joins the queue of potential buyers."""
-        if self._willing[i]:
-            self.buyers[self._proc[i]].append(i)
+        """A seeker who would pay joins the queue of potential buyers (once: a person who
+        missed an appointment and looks again keeps their place)."""
+        if self._willing[i] and not self._seen[i]:
+            self._seen[i] = 1
+            p = self._proc[i]
+            self.buyers[p].append(i)
+            self._coming[p].append(i)
+
+    def count_entries(self, now: float) -> None:
+        """At the daily round: the buyers whose turn has come since the last round and who
+        are still looking update each procedure's rate of buyers (an exponentially
+        weighted average over ``market_memory_days``)."""
+        turn, keep = self._turn, 1.0 / self._memory
+        for p, coming in self._coming.items():
+            k, n = self._counted[p], 0
+            while k < len(coming) and turn[coming[k]] <= now:
+                i = coming[k]
+                if self._deadline[i] > now and self.channel.is_seeking(i):
+                    n += 1
+                k += 1
+            self._counted[p] = k
+            self._rate[p] += keep * (n - self._rate[p])
+
+    def rate(self, p: int) -> float:
+        """Buyers of ``p`` coming to the market per day, as the operators see it."""
+        return self._rate[p]
 
     def buyer(self, p: int, now: float) -> int | None:
         """The longest-waiting seeker of ``p`` in the market at ``now`` (still seeking, and

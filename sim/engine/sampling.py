@@ -9,7 +9,7 @@ Generator owned by the caller.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -100,3 +100,16 @@ def _count_below(u: np.ndarray, pmf0: np.ndarray, step: Callable[[np.ndarray, in
         cdf += pmf
         count += cdf < u
     return count
+
+
+def choose(weights: Sequence[float], x: float) -> int:
+    """The index whose share of ``sum(weights)`` holds ``x`` (0 <= x < sum).
+
+    >>> choose([1.0, 0.0, 3.0], 0.5), choose([1.0, 0.0, 3.0], 1.0), choose([1.0, 2.0], 3.0)
+    (0, 2, 1)
+    """
+    for e, w in enumerate(weights):
+        if x < w:
+            return e
+        x -= w
+    return max(e for e, w in enumerate(weights) if w > 0)  # rounding at the top end

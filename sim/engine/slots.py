@@ -236,6 +236,17 @@ class SlotBook:
                 break
         return self._book_top(heap, applicant, now, by_bot or applicant == self.BOT)
 
+    def earliest(self, p: int, now: float, tier: int = 0) -> float:
+        """Date of the earliest bookable free slot of ``p`` in ``tier`` or above (call
+        :meth:`has_free` first)."""
+        tiers = self.pool[p]
+        if self._tidy_at.get(p) != now:
+            self._tidy(p, tiers, now)
+        for heap in tiers[tier:]:
+            if heap:
+                return heap[0][0]
+        return float("inf")
+
     def ahead(self, p: int, tier: int, now: float) -> bool:
         """Is the earliest slot of ``tier`` (> 0) still at least the tier's lead ahead at
         ``now``? No tidying: for bursts of captures resolved in a tight loop."""

@@ -72,9 +72,12 @@ def counter_minutes(staff: Staff, calendar: Calendar) -> np.ndarray:
     return np.where(calendar.is_open, minutes, 0.0)
 
 
-def staff_cost_eur(staff: Staff, calendar: Calendar, first_day: float = 0.0) -> float:
-    """Cost of front- and back-office staff over the horizon from ``first_day`` on."""
-    keep = np.arange(calendar.n_days) >= np.floor(first_day)
+def staff_cost_eur(staff: Staff, calendar: Calendar, first_day: float = 0.0,
+                   end_day: float = np.inf) -> float:
+    """Cost of front- and back-office staff on the calendar's days from ``first_day`` to
+    ``end_day`` (excluded)."""
+    day = np.arange(calendar.n_days)
+    keep = (day >= np.floor(first_day)) & (day < end_day)
     etp = (etp_series(staff, calendar, "front", ramp=False)
            + etp_series(staff, calendar, "back", ramp=False))  # trainees are paid in full
     return float(etp[keep].sum() * staff.cost_per_etp_year_eur / 365.0)

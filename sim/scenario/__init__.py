@@ -11,7 +11,7 @@ faces build on it (see docs/architecture.md). The schema's public names are re-e
 so that ``from sim.scenario import Scenario`` reads as it always has.
 """
 
-from sim.scenario.behaviour import Behaviour, SeekerClass
+from sim.scenario.behaviour import Behaviour, Help, Holding, SeekerClass
 from sim.scenario.channels import (
     Channel,
     DeskChannel,
@@ -31,7 +31,8 @@ from sim.scenario.staff import Reinforcement, SeasonalStaff, Staff
 
 __all__ = [
     "Behaviour", "BotOperator", "CalendarSpec", "Channel", "Countermeasures", "DeskChannel",
-    "DistributionSpec", "Horizon", "LotteryChannel", "OnlineChannel", "Procedure", "RaceChannel",
+    "DistributionSpec", "Help", "Holding", "Horizon", "LotteryChannel", "OnlineChannel",
+    "Procedure", "RaceChannel",
     "Reinforcement", "ReleaseSchedule", "ResaleDemand", "Scenario", "SeasonalStaff",
     "SeekerClass", "SlotChannelBase", "Staff", "WaitlistChannel", "route",
 ]

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from sim.scenario.frozen import Frozen
 
@@ -42,8 +42,43 @@ class BotOperator(Frozen):
         description="speculative: book slots under invented names, then sell them; "
         "for_hire: book on behalf of a paying applicant with their real details.",
     )
-    requests_per_day: float = Field(
-        ge=0, le=1e10, description="Requests sent to the booking pages per day (all targets)."
+    requests_per_day: float | None = Field(
+        None,
+        ge=0,
+        le=1e10,
+        description="Requests sent to the booking pages per day, all targets together, spread "
+        "evenly over the day (give this or poll_interval_seconds).",
+    )
+    poll_interval_seconds: float | None = Field(
+        None,
+        gt=0,
+        le=86400,
+        description="Seconds between two requests to one target page, around the clock (give "
+        "this or requests_per_day). Public bots wait 1 s between checks when nothing is "
+        "found (2ooom/bot-prefecture); alert services 30-45 s.",
+    )
+    release_poll_interval_seconds: float | None = Field(
+        None,
+        gt=0,
+        le=86400,
+        description="Seconds between two requests to one target page in the windows around "
+        "the releases it knows of (slots opened at a fixed hour); None: no burst. Public "
+        "bots: 0.8-1 s.",
+    )
+    release_window_minutes_before: float = Field(
+        5.0, ge=0, le=1440, description="The burst starts this long before a known release."
+    )
+    release_window_minutes_after: float = Field(
+        30.0, ge=0, le=1440, description="... and ends this long after it."
+    )
+    cost_per_booking_eur: float = Field(
+        0.5,
+        ge=0,
+        le=10000,
+        description="Speculative: what one booking costs the operator (CAPTCHA solves, "
+        "proxies, identities); it books a slot for stock only while the chance of selling it "
+        "before its date times the mean price exceeds this; 0: it stocks whatever it can "
+        "take. *Estimate* (low 0.05, high 3).",
     )
     identities: int = Field(
         50, ge=1, le=10_000_000, description="E-mail addresses (accounts) the operator uses."
@@ -60,6 +95,13 @@ class BotOperator(Frozen):
         "given up (cancelled late, so it is released again, or simply not honoured); the "
         "operator books closer slots only for a buyer already waiting.",
     )
+    market_memory_days: float = Field(
+        30.0,
+        gt=0,
+        le=365,
+        description="Speculative: days over which the operator averages the buyers coming to "
+        "the market, to judge how many slots it can sell. *Estimate*.",
+    )
     unsold_no_show_share: float = Field(
         0.5,
         ge=0,
@@ -67,6 +109,16 @@ class BotOperator(Frozen):
         description="Speculative: share of unsold slots not honoured (wasted) rather than "
         "cancelled and released again.",
     )
+
+
+    @model_validator(mode="after")
+    def _one_volume(self) -> BotOperator:
+        if (self.requests_per_day is None) == (self.poll_interval_seconds is None):
+            raise ValueError(
+                "give exactly one of requests_per_day (all targets, per day) and "
+                "poll_interval_seconds (per target page)"
+            )
+        return self
 
 
 class ResaleDemand(Frozen):

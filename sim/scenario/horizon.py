@@ -1,7 +1,9 @@
 """When a scenario runs: the simulated period and the service's opening calendar.
 
-A run covers ``horizon.days`` days from ``horizon.start``; the first ``warmup_days`` fill the
-system to a realistic state and are left out of the KPIs. The foreigners' service opens on
+A run covers ``horizon.days`` days from ``horizon.start``; the first ``warmup_days`` are left
+out of the KPIs. A ``burn_in_days`` period simulated before the start (and discarded) starts
+the run from a realistic state, and ``follow_up_days`` after the end follow the measured
+cohort to its fate (:mod:`sim.engine.frame`). The foreigners' service opens on
 ``calendar.weekdays`` from ``open_hour`` to ``close_hour``, closed on French public holidays
 (national, or those of a ``subdivision`` such as Moselle or Alsace); a ``continuous``
 calendar, open around the clock, serves the validation against queueing theory. The engine
@@ -26,7 +28,27 @@ class Horizon(Frozen):
         0.0,
         ge=0,
         description="Applicants whose need appears before this many days are simulated but "
-        "left out of the KPIs (they fill the system to a realistic state).",
+        "left out of the KPIs: it only chooses what is measured (use `burn_in_days` to start "
+        "from a realistic state).",
+    )
+    burn_in_days: int = Field(
+        0,
+        ge=0,
+        le=3650,
+        description="Days simulated before `start` under the scenario's own parameters (dated "
+        "demand, staff and channels as they stand on those dates), then discarded: the run "
+        "starts with people already looking, a calendar already booked and files already in "
+        "instruction. 0: the run starts empty.",
+    )
+    follow_up_days: int = Field(
+        0,
+        ge=0,
+        le=3650,
+        description="Days simulated after the horizon's end so that the needs that appeared "
+        "inside it are followed until they are served, give up, lapse or expire (demand goes on "
+        "meanwhile, so that the late-comers still compete as they would). Waits and deadline "
+        "KPIs of the measured cohort are then complete up to this cap; people still open at the "
+        "cap are reported as such.",
     )
 
     @model_validator(mode="after")

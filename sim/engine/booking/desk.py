@@ -131,7 +131,7 @@ class Desk:
 
     def close(self) -> None:
         self._tick()
-        end, pop, rec = self.ctx.horizon, self.ctx.population, self.ctx.records
+        end, pop, rec = self.ctx.stop, self.ctx.population, self.ctx.records
         for i in self.queue:
             gave_up = pop.arrival[i] + pop.patience[i]
             if gave_up < end:

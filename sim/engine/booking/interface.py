@@ -3,7 +3,7 @@
 The engine hands every channel a :class:`Context` (the clock, the applicants, the event log,
 counter capacity, randomness) and knows the channel only as a :class:`Channel`: it admits
 applicants, lets the channel schedule its own events, and asks it to settle the people still
-inside at the horizon. Slot channels (race, waitlist, lottery) share a dated slot book; the
+inside at the run's end. Slot channels (race, waitlist, lottery) share a dated slot book; the
 bots that capture slots and the resale market that sells them know such a channel only as a
 :class:`SlotMarket`, the few attributes and calls they use, so that they do not depend on the
 channels' implementation (:mod:`sim.engine.booking.base`).
@@ -19,10 +19,12 @@ import simpy
 
 from sim.engine.calendar import Calendar
 from sim.engine.demand import Population
+from sim.engine.frame import Frame
+from sim.engine.intensity import Grid
 from sim.engine.records import Records
 from sim.engine.slots import SlotBook
 from sim.engine.streams import Streams
-from sim.scenario import Scenario
+from sim.scenario import Scenario, SlotChannelBase
 
 
 @dataclass(frozen=True)
@@ -36,11 +38,13 @@ class Context:
     records: Records
     streams: Streams
     counter_minutes: np.ndarray  # front-office counter minutes per day (all channels)
-    horizon: float
-    # the appointment calendar runs past the horizon by the longest booking horizon, so
-    # that slots keep opening until the end (bookings dated after it stay "waiting")
+    stop: float  # the run ends here (internal days, see sim.engine.frame)
+    # the calendar of future counter time runs past the stop: by the longest booking
+    # horizon, so that slots keep opening until the end, and as far as a register needs to
+    # date every request (bookings dated after the stop stay "waiting")
     slot_calendar: Calendar
     slot_counter_minutes: np.ndarray
+    frame: Frame
 
 
 class Channel(Protocol):
@@ -56,7 +60,7 @@ class Channel(Protocol):
         """Applicant ``i`` starts looking for an appointment now."""
 
     def close(self) -> None:
-        """The horizon is reached: settle everybody still inside."""
+        """The run's end is reached: settle everybody still inside."""
 
     def capacity_minutes(self) -> np.ndarray:
         """Counter minutes this channel offered on each day."""
@@ -71,7 +75,9 @@ class SlotMarket(Protocol):
 
     ctx: Context
     name: str
+    spec: SlotChannelBase
     book: SlotBook
+    grid: Grid  # the week's bins on which checkers' intensities are constant
     served_codes: list[int]
     procedure_names: list[str]
 

@@ -32,6 +32,7 @@ class Lottery(SlotChannel):
         if self.bots:
             self.bots.admit(i)
         pop = self.ctx.population
+        self.ctx.records.requests[i] += 1
         self.registered[int(pop.procedure[i])].add(
             i, 0, float(pop.arrival[i] + pop.patience[i])
         )
@@ -59,7 +60,7 @@ class Lottery(SlotChannel):
                     pool.remove(i, 0)
                     self.book_slot(i, p)
                 else:
-                    self.bots.book(_ticket_owner(tickets, x - people), p)
+                    self.bots.win(_ticket_owner(tickets, x - people), p)
 
     def is_seeking(self, i: int) -> bool:
         return i in self.registered[int(self.ctx.population.procedure[i])].where
@@ -69,7 +70,7 @@ class Lottery(SlotChannel):
 
     def close(self) -> None:
         for pool in self.registered.values():
-            self._purge(pool, self.ctx.horizon)
+            self._purge(pool, self.ctx.stop)
         super().close()
 
 

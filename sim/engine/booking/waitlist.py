@@ -8,7 +8,8 @@ Two variants:
 
 * without a release schedule (the default), the register sees the whole appointment
   calendar: a request gets at once the earliest free slot of its procedure at least
-  ``min_lead_days`` ahead, however far;
+  ``min_lead_days`` ahead, however far past the run's end (the calendar of future counter
+  time extends as far as the registrations need: :func:`sim.engine.model.appointment_calendar`);
 * with a release schedule, slots open on it and go to the registered requests in ``order``:
   the oldest first (``fifo``) or the one whose deadline comes first
   (``earliest_deadline_first``: protection orders and expiring titles before the others,
@@ -19,19 +20,21 @@ overloaded office, earliest-deadline-first serves the already late first: it cut
 total time people spend past their deadline (undocumented person-days) but can raise the
 number of deadlines missed (the "domino effect"; ``tests/test_deadlines.py`` shows both).
 
-A slot nobody can take in time is lost. Requests still without a date at the horizon stay
-registered (censored); a registered person whose patience runs out before getting a date
-leaves; people holding a date keep it.
+People holding a date live the life of a booking (:mod:`sim.engine.booking.base`): their need may
+go away before it comes (they cancel, release it at the reminder, or do not come), they may
+miss it and register again. A date given back goes to the oldest registered request still
+without one, or else to the next registration. A registered person whose patience runs out
+before getting a date leaves; requests still without a date at the end stay registered
+(censored).
 """
 
 from __future__ import annotations
 
 import heapq
 
-import numpy as np
-
 from sim.engine.booking.base import SlotChannel
 from sim.engine.booking.interface import Context
+from sim.engine.records import WAITING
 from sim.scenario.channels import WaitlistChannel
 
 
@@ -49,6 +52,7 @@ class Waitlist(SlotChannel):
     def admit(self, i: int) -> None:
         if self.bots:
             self.bots.admit(i)
+        self.ctx.records.requests[i] += 1
         p = self._proc[i]
         if not self.register[p] and self.book.has_free(p, self.ctx.env.now):
             self.book_slot(i, p)
@@ -61,7 +65,7 @@ class Waitlist(SlotChannel):
             queue = self.register.get(p)
             while queue and self.book.has_free(p, now):
                 _, i = heapq.heappop(queue)
-                if not np.isnan(rec.booked_at[i]):
+                if rec.slot[i] >= 0 or rec.outcome[i] != WAITING:
                     continue  # bought a slot meanwhile
                 gave_up = pop.arrival[i] + pop.patience[i]
                 if gave_up < now:
@@ -72,10 +76,10 @@ class Waitlist(SlotChannel):
                 self.bots.top_up(p)
 
     def close(self) -> None:
-        end, pop, rec = self.ctx.horizon, self.ctx.population, self.ctx.records
+        end, pop, rec = self.ctx.stop, self.ctx.population, self.ctx.records
         for queue in self.register.values():
             for _, i in queue:
                 gave_up = pop.arrival[i] + pop.patience[i]
-                if gave_up < end and np.isnan(rec.booked_at[i]):
+                if gave_up < end and rec.slot[i] < 0 and rec.outcome[i] == WAITING:
                     rec.abandon(i, gave_up)
         super().close()
