@@ -51,6 +51,7 @@ from sim.experiments.data import departements
 from sim.experiments.executors import make_executor
 from sim.experiments.experiment import run
 from sim.scenario import Scenario
+from sim.scenario.countermeasures import scale_volume
 from sim.scenario.errors import ScenarioError
 from sim.scenario.files import deep_merge, parse_yaml
 from sim.scenario.frozen import Frozen
@@ -157,8 +158,8 @@ def scale_dict(scenario: Mapping[str, Any], factor: float, bots: bool = True) ->
 
 
 def _scale_bots(scenario: dict[str, Any], factor: float) -> None:
-    for op in scenario.get("bots", {}).values():
-        op["requests_per_day"] *= factor
+    for name, op in scenario.get("bots", {}).items():
+        op = scenario["bots"][name] = scale_volume(op, factor)
         op["identities"] = max(1, round(op["identities"] * factor))
 
 

@@ -20,7 +20,7 @@ Sources of defaults
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -184,3 +184,20 @@ class Countermeasures(Frozen):
         description="Fee paid at booking, refunded at the appointment: unsold speculative "
         "slots would cost the operator the fee, so it books only for a buyer already found.",
     )
+
+
+def scale_volume(operator: dict[str, Any], factor: float) -> dict[str, Any]:
+    """An operator's data (``model_dump``) sending ``factor`` times as many requests: its
+    ``requests_per_day`` multiplied, or its polling intervals divided.
+
+    >>> scale_volume({"requests_per_day": None, "poll_interval_seconds": 30.0,
+    ...               "release_poll_interval_seconds": 1.0}, 2.0)["poll_interval_seconds"]
+    15.0
+    """
+    out = dict(operator)
+    if out.get("requests_per_day") is not None:
+        out["requests_per_day"] *= factor
+    for key in ("poll_interval_seconds", "release_poll_interval_seconds"):
+        if out.get(key) is not None:
+            out[key] /= factor
+    return out

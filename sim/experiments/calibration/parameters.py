@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from sim.scenario import Scenario
+from sim.scenario.countermeasures import scale_volume
 from sim.scenario.errors import ScenarioError
 from sim.scenario.loader import validate
 
@@ -85,8 +86,7 @@ def apply(scenario: Scenario, params: Sequence[Parameter], values: Sequence[floa
             for cls in d["behaviour"]["seekers"]:
                 cls["checks_per_day"] *= x
         elif p.name == "bot_requests":
-            for op in d["bots"].values():
-                op["requests_per_day"] *= x
+            d["bots"] = {k: scale_volume(op, x) for k, op in d["bots"].items()}
         elif p.name == "back_office_hours":
             for proc in d["procedures"].values():
                 proc["casework"]["back_office_hours_per_file"] *= x
