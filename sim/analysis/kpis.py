@@ -14,7 +14,9 @@ Computed on applicants whose need appeared after the warm-up (``all`` for the to
   ``bot_slot_share``, ``malicious_requests_per_day``, ``blocked_requests_per_day``,
   ``staff_cost_eur``; and the casework KPIs of :mod:`sim.engine.casework`;
 * waits by segment (``all`` only): ``wait_days_mean.channel.<name>``,
-  ``wait_days_p90.access.non_digital``, ``wait_days_p50.paid.yes``...
+  ``wait_days_p90.access.non_digital``, ``wait_days_p50.paid.yes``...;
+* appointments granted a week per slot channel (``all`` only):
+  ``appointments_per_week.channel.<name>``.
 """
 
 from __future__ import annotations
@@ -146,6 +148,8 @@ def kpi_table(out: SimOutput, applicants: pd.DataFrame,
     for name, group in _segments(window, out.channels):
         waits = _wait_kpis(group)
         rows += [(f"{k}.{name}", "all", waits[k]) for k in SEGMENT_KPIS]
+    rows += [(f"appointments_per_week.channel.{name}", "all", per_week)
+             for name, per_week in _appointments_per_week(out).items()]
     rows += [
         ("front_office_utilisation", "all", _utilisation(out)),
         ("wasted_slot_share", "all", _wasted_share(out)),
@@ -190,6 +194,20 @@ def _bot_share(out: SimOutput) -> float:
         total += int(dated.sum())
         by_bots += int((bots & dated).sum())
     return by_bots / total if total else np.nan
+
+
+def _appointments_per_week(out: SimOutput) -> dict[str, float]:
+    """Appointments granted per week in the measured window, by slot channel: slots dated in
+    the window that someone booked (a person, a bot, or before the start), whoever came;
+    what a prefecture counts when it publishes its appointments a week."""
+    start, end = np.floor(out.frame.measure_from), out.frame.measure_to
+    weeks = (end - start) / 7.0
+    out_rows = {}
+    for name, book in out.books.items():
+        dated = (book.time >= start) & (book.time < end)
+        granted = (book.state == book.BOOKED) | (book.state == book.PREBOOKED)
+        out_rows[name] = float((dated & granted).sum() / weeks) if weeks > 0 else np.nan
+    return out_rows
 
 
 def _wasted_share(out: SimOutput) -> float:

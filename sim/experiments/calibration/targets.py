@@ -34,28 +34,24 @@ PENALTY = 25.0  # squared log gap given to a measure the simulation cannot produ
 def measures(runs: Sequence[RunResult], scenario: Scenario, scale: float = 1.0
              ) -> dict[str, float]:
     """Every KPI (``kpi`` for all procedures, ``kpi@procedure``) as a mean over replications,
-    plus ``appointments_per_week[.race]`` and ``wait_days_p50.race``; counts / ``scale``."""
+    plus ``appointments_per_week[.race]`` (summed over slot channels, or race channels) and
+    ``wait_days_p50.race``; counts / ``scale``."""
     kpis = pd.concat([r.kpis for r in runs], ignore_index=True)
     means = kpis.groupby(["kpi", "procedure"], sort=False)["value"].mean()
     out = {(k if p == "all" else f"{k}@{p}"): float(v) for (k, p), v in means.items()}
     races = [n for n, ch in scenario.channels.items() if ch.kind == "race"]
-    h = scenario.horizon
-    weeks = (h.days - math.floor(h.warmup_days)) / 7.0
-    per_week, race_week, p50, p90 = [], [], [], []
+    per_week = [k for k in out if k.startswith("appointments_per_week.channel.")]
+    out["appointments_per_week"] = sum(out[k] for k in per_week)
+    out["appointments_per_week.race"] = sum(out[f"appointments_per_week.channel.{n}"]
+                                            for n in races)
+    p50, p90 = [], []
     for r in runs:
         a = r.applicants
-        came = a["outcome"].isin(["served", "no_show"]) & a["booked_at"].notna()
-        due = came & (a["appointment_at"] >= math.floor(h.warmup_days))
-        due &= a["appointment_at"] < h.days
-        per_week.append(due.sum() / weeks)
-        race_week.append((due & a["channel"].isin(races)).sum() / weeks)
         mine = a[a["after_warmup"] & a["channel"].isin(races)]
         seen = ~mine["censored"].to_numpy()
         wait = mine["wait_days"].to_numpy()
         p50.append(km_quantile(wait, seen, 0.5) if len(mine) else np.nan)
         p90.append(km_quantile(wait, seen, 0.9) if len(mine) else np.nan)
-    out["appointments_per_week"] = float(np.mean(per_week))
-    out["appointments_per_week.race"] = float(np.mean(race_week))
     out["wait_days_p50.race"] = float(np.nanmean(p50)) if np.isfinite(p50).any() else np.nan
     out["wait_days_p90.race"] = float(np.nanmean(p90)) if np.isfinite(p90).any() else np.nan
     for key in list(out):
