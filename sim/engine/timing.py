@@ -86,7 +86,8 @@ def checker_profiles(behaviour: Behaviour, grid: Grid,
            for c in classes]
     if behaviour.help is not None:
         h = behaviour.help
-        out.append(_person(grid, h.checks_per_day, h.night_share, 0.0, after, window))
+        out.append(_person(grid, h.checks_per_day, h.night_share, h.release_checks, after,
+                           window))
     return out
 
 

@@ -84,6 +84,13 @@ class Help(Frozen):
     night_share: float = Field(
         0.0, ge=0, le=1, description="Share of the helper's visits made at night (22h-6h)."
     )
+    release_checks: float = Field(
+        0.0,
+        ge=0,
+        le=1000,
+        description="Extra visits the helper makes after each release they know of (see "
+        "seeker classes). *Estimate*: associations know the release hours.",
+    )
 
 
 class Behaviour(Frozen):
