@@ -15,8 +15,9 @@ Computed on applicants whose need appeared after the warm-up (``all`` for the to
   ``staff_cost_eur``; and the casework KPIs of :mod:`sim.engine.casework`;
 * waits by segment (``all`` only): ``wait_days_mean.channel.<name>``,
   ``wait_days_p90.access.non_digital``, ``wait_days_p50.paid.yes``...;
-* appointments granted a week per slot channel (``all`` only):
-  ``appointments_per_week.channel.<name>``.
+* per slot channel (``all`` only): appointments granted a week,
+  ``appointments_per_week.channel.<name>``, and the bots' share of its bookings,
+  ``bot_slot_share.channel.<name>``.
 """
 
 from __future__ import annotations
@@ -150,6 +151,8 @@ def kpi_table(out: SimOutput, applicants: pd.DataFrame,
         rows += [(f"{k}.{name}", "all", waits[k]) for k in SEGMENT_KPIS]
     rows += [(f"appointments_per_week.channel.{name}", "all", per_week)
              for name, per_week in _appointments_per_week(out).items()]
+    rows += [(f"bot_slot_share.channel.{name}", "all", _bot_share(out, name))
+             for name in out.books]
     rows += [
         ("front_office_utilisation", "all", _utilisation(out)),
         ("wasted_slot_share", "all", _wasted_share(out)),
@@ -182,12 +185,15 @@ def _segments(window: pd.DataFrame, channels: tuple[str, ...]):  # type: ignore[
     yield "paid.no", window[~paid]
 
 
-def _bot_share(out: SimOutput) -> float:
-    """Share of bookings of slots dated after the warm-up that bots made (for themselves or
-    for a client); a slot booked, given up and booked again counts twice."""
+def _bot_share(out: SimOutput, only: str | None = None) -> float:
+    """Share of bookings of slots dated in the measured window that bots made (for
+    themselves or for a client), over every slot channel or ``only`` one; a slot booked,
+    given up and booked again counts twice."""
     start, end = out.frame.measure_from, out.frame.measure_to
     total = by_bots = 0
-    for book in out.books.values():
+    for name, book in out.books.items():
+        if only is not None and name != only:
+            continue
         slots = np.asarray(book.log_slot, dtype=np.int64)
         dated = (book.time[slots] >= start) & (book.time[slots] < end)
         bots = np.asarray(book.log_by_bot, dtype=bool)
