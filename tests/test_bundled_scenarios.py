@@ -40,6 +40,12 @@ LEVERS = {
     "desk": ({"channels"}, {"channels.online", "channels.desk"}),
     "protection-orders-12-months": ({"procedures"}, {"procedures.protection_order"}),
     "seasonal-staff": ({"staff"}, {"staff.seasonal"}),
+    "waitlist-no-reminders": ({"channels"}, {"channels.online"}),
+    "bots-low": ({"behaviour", "bots"}, {"behaviour.resale", "bots.reseller",
+                                         "bots.booking_service"}),
+    "bots-high": ({"behaviour", "bots"}, {"behaviour.resale", "bots.reseller",
+                                          "bots.booking_service"}),
+    "batch-release": ({"channels"}, {"channels.online"}),
 }
 
 

@@ -145,15 +145,20 @@ with levers_col:
             c1, c2, c3 = st.columns(3)
             with c1:
                 mode = choice("Mode", f"bots.{name}.mode", modes, bot.mode)
-            with c2:
-                rate = number("Requests per day", f"bots.{name}.requests_per_day", BotOperator,
-                              "requests_per_day", bot.requests_per_day, step=1000.0)
+            with c2:  # the operator's volume, as its file gives it
+                if bot.requests_per_day is not None:
+                    field, label, step = "requests_per_day", "Requests per day", 1000.0
+                else:
+                    field, label, step = ("poll_interval_seconds",
+                                          "Seconds between two polls of a page", 1.0)
+                current = getattr(bot, field)
+                volume = number(label, f"bots.{name}.{field}", BotOperator, field, current,
+                                step=step)
             with c3:
                 ids = number("Identities (e-mail accounts)", f"bots.{name}.identities",
                              BotOperator, "identities", bot.identities, integer=True)
             overrides += levers.changed(f"bots.{name}.mode", bot.mode, mode)
-            overrides += levers.changed(f"bots.{name}.requests_per_day", bot.requests_per_day,
-                                        rate)
+            overrides += levers.changed(f"bots.{name}.{field}", current, volume)
             overrides += levers.changed(f"bots.{name}.identities", bot.identities, ids)
         if not base.bots and switch("Add a reseller running bots", "bots.new.on", False):
             c1, c2, c3 = st.columns(3)

@@ -27,6 +27,13 @@ from sim.engine.timing import channel_grid
 from sim.scenario.channels import SlotChannelBase
 
 
+def firm_days(spec: SlotChannelBase) -> float:
+    """How long before its date a register that dates every request at once assigns a slot
+    for good: its minimum lead, or its reminder if later (at least a day)."""
+    reminder = spec.confirmation.days_before if spec.confirmation is not None else 0.0
+    return float(np.ceil(max(spec.min_lead_days, reminder, 1.0)))
+
+
 class SlotChannel(BookingLife):
     """Base of the race, waitlist and lottery policies."""
 
@@ -62,8 +69,8 @@ class SlotChannel(BookingLife):
 
     def _release_times(self, ctx: Context, spec: SlotChannelBase, time: np.ndarray) -> np.ndarray:
         schedule = getattr(spec, "release", None)
-        if schedule is None:  # a waitlist's register sees every slot from the start
-            return np.zeros(time.size)
+        if schedule is None:  # a register that dates requests assigns slots firm_days ahead
+            return np.floor(time) - firm_days(spec)
         start_weekday = int((ctx.calendar.dates[0].astype(int) + 3) % 7)
         return release_times(schedule, time, start_weekday, ctx.streams[f"release.{self.name}"])
 

@@ -75,26 +75,29 @@ class BookingLife:
     def readmit(self, i: int) -> None:
         raise NotImplementedError
 
-    def settle(self, i: int, s: int, now: float) -> None:
+    def settle(self, i: int, s: int, now: float, since: float | None = None) -> None:
         """Applicant ``i`` holds slot ``s`` from ``now`` on: cancelled, given up, missed (and
-        booked again if still needed), or served."""
+        booked again if still needed), or served. ``since``: when they were told their date,
+        if earlier (a register dates requests when they register and assigns the slot
+        later); the lead time and the holding patience count from then."""
         ctx, book = self.ctx, self.book
         rec = ctx.records
         at = book.time_list[s]
-        rec.booked_at[i], rec.slot[i], rec.appointment_at[i] = now, s, at
+        since = now if since is None else since
+        rec.booked_at[i], rec.slot[i], rec.appointment_at[i] = since, s, at
         if at >= ctx.stop:
             return  # dated after the run's stop: still waiting when it ends (censored)
         first = rec.missed[i] == 0  # later bookings draw afresh: their coins are used up
         if first and self._cancels is not None and self._cancels[i]:
-            when = now + self._cancel_moment[i] * (at - now)
+            when = max(now, since + self._cancel_moment[i] * (at - since))
             self._at(when, lambda: self._cancel(i, s))
             return
-        if self._holding is not None and now + self._holding[i] < at:
-            self._give_up(i, s, now + self._holding[i], at, first)
+        if self._holding is not None and since + self._holding[i] < at:
+            self._give_up(i, s, max(now, since + self._holding[i]), at, first)
             return
         ns = self.spec.no_show
         if ns is not None:
-            p = no_show_probability(at - now, ns.base_probability, ns.odds_ratio_per_30_days,
+            p = no_show_probability(at - since, ns.base_probability, ns.odds_ratio_per_30_days,
                                     ns.max_probability) * self._reminded
             if (self._no_show_draw[i] if first else self._again()) < p:
                 self._miss(i, at)
