@@ -44,17 +44,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from naive_race import (
+from naive_race import naive_totals, simulate_naive
+from race_agreement import (
     CHECKED,
-    SCENARIO,
-    Z_MAX,
-    batch_totals,
+    Z_BOUND,
     compare,
+    prefsim_totals,
     print_comparison,
-    race_scenario,
-    simulate_naive,
     verdict,
 )
+from race_inputs import SCENARIO, race_scenario
 
 from sim.engine.model import simulate
 from sim.scenario import Scenario
@@ -68,7 +67,8 @@ TARGET_GROWTH = 1.2  # t(100) / t(1)
 TARGET_SPEEDUP = 20.0  # naive seconds / prefsim seconds
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 SHORT = {"share_served": "served", "share_abandoned": "abandoned",
-         "looking_days_of_bookers": "looking time", "attempts_per_booking": "attempts"}
+         "looking_days_of_bookers": "looking time", "attempts_per_booking": "attempts",
+         "night_attempt_share": "night", "bot_share": "bots", "wasted_slot_share": "wasted"}
 
 
 @dataclass(frozen=True)
@@ -88,8 +88,7 @@ def time_prefsim(scn: Scenario, seed: int) -> Sample:
     start = time.perf_counter()
     out = simulate(scn, seed)
     seconds = time.perf_counter() - start
-    totals = batch_totals(out.population, out.records, float(scn.horizon.days))
-    return Sample(seconds, out.population.size, out.n_events, None, totals)
+    return Sample(seconds, out.population.size, out.n_events, None, prefsim_totals(out))
 
 
 def time_naive(scn: Scenario, seed: int) -> Sample:
@@ -98,8 +97,7 @@ def time_naive(scn: Scenario, seed: int) -> Sample:
     start = time.perf_counter()
     out = simulate_naive(scn, seed)
     seconds = time.perf_counter() - start
-    totals = batch_totals(out.population, out.records, float(scn.horizon.days))
-    return Sample(seconds, out.population.size, out.n_events, out.n_checks, totals)
+    return Sample(seconds, out.population.size, out.n_events, out.n_checks, naive_totals(out))
 
 
 def progress(text: str) -> None:
@@ -331,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
                     "t100_over_t1": TARGET_GROWTH, "speedup_over_naive": TARGET_SPEEDUP},
         "prefsim": {"volume_scale": args.prefsim_scale, "repeats": args.repeats} | a,
         "versus_naive": {"repeats": args.naive_repeats, "rows": b},
-        "sanity": {"z_max": Z_MAX, "checked": list(CHECKED)} | check,
+        "sanity": {"z_bound": Z_BOUND, "checked": list(CHECKED)} | check,
         "wall_seconds": time.perf_counter() - wall,
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
