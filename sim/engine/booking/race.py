@@ -265,8 +265,8 @@ class Race(SlotChannel):
             if not book.ahead(p, tier, t):
                 break  # the operator's slots came too close: its check failed
             bots.captured(k, p, book.take_ahead(p, tier, t))
-            if not bots.worth_stocking(k, p, t):
-                break
+            if not book.has_free(p, t) or not bots.worth_stocking(k, p, t):
+                break  # the last slot went (the free span ends now), or stocking stops
         self._draw(p, t)
         return True
 
