@@ -89,6 +89,7 @@ class CaseworkOutcome(NamedTuple):
     hours_offered: np.ndarray  # per day: instruction hours available
     hours_used: np.ndarray  # per day: instruction hours spent on files
     refused: np.ndarray  # bool per applicant: their file would be refused (drawn for all)
+    worked_at: np.ndarray  # the agents' work on the file done; NaN: no deposit, or after the stop
 
 
 def back_office_hours(staff: Staff, calendar: Calendar) -> np.ndarray:
@@ -235,10 +236,11 @@ def after_deposit(out: SimOutput) -> CaseworkOutcome:
     classes = [files[priority == level] for level in np.unique(priority)]
     solved = priority_queue(capacity_curve(cal.open_at, cal.close_at, hours),
                             [(deposit[c], work[c]) for c in classes])
-    decided = np.full(pop.size, np.nan)
+    decided, worked = np.full(pop.size, np.nan), np.full(pop.size, np.nan)
     ends = np.arange(1, cal.n_days + 1, dtype=float)
     done_by_day = np.zeros(cal.n_days)
     for k, (mine, result) in enumerate(zip(classes, solved, strict=True)):
+        worked[mine] = result.decided
         decided[mine] = result.decided + draws.waits[mine]
         level = np.cumsum(hours) if k == 0 else capacity_at(result.curve, ends)
         done_by_day += work_done(level, result.done, work[mine])
@@ -252,4 +254,5 @@ def after_deposit(out: SimOutput) -> CaseworkOutcome:
     used = np.diff(done_by_day, prepend=0.0)
     used = np.clip(used, 0.0, hours)  # rounding only: the office never works more than H(d)
     return CaseworkOutcome(work, decision_at, np.where(title < stop, title, np.nan),
-                           backlog, hours, used, draws.refused)
+                           backlog, hours, used, draws.refused,
+                           np.where(worked < stop, worked, np.nan))
