@@ -93,7 +93,7 @@ class CaseworkOutcome(NamedTuple):
 
 
 def back_office_hours(staff: Staff, calendar: Calendar) -> np.ndarray:
-    """Instruction hours available on each day (0 on closed days).
+    """Instruction hours available on each day (0 on days the service never opens).
 
     Parameters
     ----------
@@ -108,11 +108,11 @@ def back_office_hours(staff: Staff, calendar: Calendar) -> np.ndarray:
     numpy.ndarray
         ``ETP(d) * (1 - absence) * hours_per_etp_year * productive_share /
         open_days_in_year(d)`` on open days: :func:`sim.engine.staff.counter_minutes` / 60 for the
-        back office.
+        back office; times the closure's ``back_office_share`` on the days a closure shuts.
     """
     per_etp = (1.0 - staff.absence_rate) * staff.hours_per_etp_year * staff.productive_share
     hours = etp_series(staff, calendar, "back") * per_etp / calendar.working_days_in_year
-    return np.where(calendar.is_open, hours, 0.0)
+    return np.where(calendar.is_open, hours, hours * calendar.closure_share)
 
 
 Draw = Callable[[Casework, int, Callable[[], np.random.Generator]], np.ndarray | None]
