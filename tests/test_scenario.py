@@ -178,7 +178,7 @@ def test_scenario_wide_problem_names_the_file(tmp_path: Path) -> None:
     assert "(top level)" not in line
 
 
-# --- back office, closures -------------------------------------------------------------------------
+# --- back office, closures, counter time --------------------------------------------------------
 
 
 def test_closure_ending_before_it_starts(tmp_path: Path) -> None:
@@ -237,6 +237,25 @@ def test_back_office_share_above_one(tmp_path: Path, field: str) -> None:
     assert only(path) == (
         f"{path}: procedures.first_title.casework.{field} = 1.2: "
         "Input should be less than or equal to 1"
+    )
+
+
+def test_follow_demand_needs_shares_summing_to_one(tmp_path: Path) -> None:
+    path = tiny(tmp_path, staff={"counter_time": {"rule": "follow_demand"}},
+                channels={"online": {"counter_share": 0.7}})
+    assert only(path) == (
+        f"{path}: staff.counter_time.rule = follow_demand shares all counter time between the "
+        "channels: their counter_share values must sum to 1, got 0.9"
+    )
+    # the same shares are fine under the fixed rule (time left to no channel is not offered)
+    assert load(tiny(tmp_path, channels={"online": {"counter_share": 0.7}}))
+
+
+def test_unknown_counter_time_rule(tmp_path: Path) -> None:
+    path = tiny(tmp_path, staff={"counter_time": {"rule": "sometimes"}})
+    assert only(path) == (
+        f"{path}: staff.counter_time.rule = 'sometimes': Input should be 'fixed' or "
+        "'follow_demand'"
     )
 
 

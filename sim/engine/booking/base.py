@@ -57,7 +57,8 @@ class SlotChannel(BookingLife):
 
     def _build_book(self, ctx: Context, spec: SlotChannelBase, names: list[str]) -> SlotBook:
         last = last_slot_day(spec, ctx.stop, ctx.slot_calendar.n_days)
-        cut = cut_slots(ctx.scenario, spec, ctx.slot_calendar, ctx.slot_counter_minutes, last)
+        cut = cut_slots(ctx.scenario, spec, ctx.slot_calendar, ctx.slot_counter_minutes, last,
+                        ctx.shares.get(self.name))
         time = np.concatenate([t for _, t, _ in cut]) if cut else np.zeros(0)
         release = self._release_times(ctx, spec, time)
         return SlotBook(
