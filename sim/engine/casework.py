@@ -163,13 +163,13 @@ def draw_files(scenario: Scenario, population: Population, seed: int,
                replication: int) -> FileDraws:
     """Hours, refusal and waits of every applicant's file, each mechanism from its own
     stream (``casework``, ``refusal``, ``incomplete``, ``reply``, ``consultation``)."""
-    def args(mechanism: str, draw: Draw) -> np.ndarray:
+    def per_file(mechanism: str, draw: Draw) -> np.ndarray:
         return _per_file(scenario, population, seed, replication, mechanism, draw)
 
-    def share(field: str) -> Draw:
+    def uniforms(field: str) -> Draw:
         return lambda cw, n, rng: rng().random(n) if getattr(cw, field) > 0 else None
 
-    def delay(field: str) -> Draw:
+    def delays(field: str) -> Draw:
         def draw(cw: Casework, n: int, rng: Callable[[], np.random.Generator]
                  ) -> np.ndarray | None:
             spec = getattr(cw, field)
@@ -178,16 +178,15 @@ def draw_files(scenario: Scenario, population: Population, seed: int,
             return sample(rng(), spec.kind, spec.mean, spec.cv, n)
         return draw
 
-    shares = {name: (p.casework.refusal_share, p.casework.incomplete_share)
-              for name, p in scenario.procedures.items()}
-    refusal, incomplete = (np.array([shares[name][k] for name in population.procedures])
-                           [population.procedure] for k in (0, 1))
-    u_refusal = args("refusal", share("refusal_share"))
-    u_incomplete = args("incomplete", share("incomplete_share"))
-    reply = np.where(u_incomplete < incomplete, args("reply", delay("reply_delay_days")), 0.0)
-    waits = reply + args("consultation", delay("external_delay_days"))
-    return FileDraws(draw_work(scenario, population, seed, replication),
-                     u_refusal < refusal, waits)
+    def column(field: str) -> np.ndarray:  # a casework parameter, per applicant
+        values = [getattr(scenario.procedures[p].casework, field) for p in population.procedures]
+        return np.array(values)[population.procedure]
+
+    refused = per_file("refusal", uniforms("refusal_share")) < column("refusal_share")
+    incomplete = per_file("incomplete", uniforms("incomplete_share")) < column("incomplete_share")
+    reply = np.where(incomplete, per_file("reply", delays("reply_delay_days")), 0.0)
+    waits = reply + per_file("consultation", delays("external_delay_days"))
+    return FileDraws(draw_work(scenario, population, seed, replication), refused, waits)
 
 
 def ready_to_title(scenario: Scenario, calendar: Calendar, population: Population,
