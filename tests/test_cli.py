@@ -285,6 +285,16 @@ def test_run_bad_scenario_writes_nothing(tmp_path: Path) -> None:
     assert not out.exists()
 
 
+def test_run_overlapping_closures_writes_nothing(tmp_path: Path) -> None:
+    closures = [{"start": "2021-03-01", "end": "2021-03-20"},
+                {"start": "2021-03-10", "end": "2021-04-01"}]
+    path = write(tmp_path / "bad.yaml", deep_merge(TINY, {"calendar": {"closures": closures}}))
+    out = tmp_path / "out"
+    (line,) = failed("run", path, "--out", out)
+    assert line.startswith(f"{path}: calendar: closures.0 (2021-03-01 to 2021-03-20) and ")
+    assert "overlap" in line and not out.exists()
+
+
 def test_run_unknown_set_key(tiny: Path, tmp_path: Path) -> None:
     (line,) = failed("run", tiny, "--out", tmp_path / "out", "--set", "staff.nope=1")
     assert "unknown key 'nope' in staff" in line

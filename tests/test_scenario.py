@@ -178,6 +178,87 @@ def test_scenario_wide_problem_names_the_file(tmp_path: Path) -> None:
     assert "(top level)" not in line
 
 
+# --- back office, closures, counter time --------------------------------------------------------
+
+
+def test_closure_ending_before_it_starts(tmp_path: Path) -> None:
+    closure = {"start": "2021-03-20", "end": "2021-03-10"}
+    path = tiny(tmp_path, calendar={"closures": [closure]})
+    assert only(path) == (
+        f"{path}: calendar.closures.0: end (2021-03-10) must be after start (2021-03-20)"
+    )
+
+
+def test_overlapping_closures(tmp_path: Path) -> None:
+    closures = [{"start": "2021-04-01", "end": "2021-04-20"},
+                {"start": "2021-03-01", "end": "2021-04-02"}]
+    path = tiny(tmp_path, calendar={"closures": closures})
+    assert only(path) == (
+        f"{path}: calendar: closures.1 (2021-03-01 to 2021-04-02) and closures.0 (2021-04-01 "
+        "to 2021-04-20) overlap: a closure must end (its first open day) on or before the "
+        "next one starts"
+    )
+    # back to back is allowed: the first one's end is the second one's start
+    closures[1]["end"] = "2021-04-01"
+    assert load(tiny(tmp_path, calendar={"closures": closures})).calendar.closures
+
+
+@pytest.mark.parametrize(("field", "value", "allowed"), [
+    ("back_office_share", 1.5, "less than or equal to 1"),
+    ("deadline_extension_days", -3, "greater than or equal to 0"),
+])
+def test_closure_values_out_of_range(tmp_path: Path, field: str, value: float,
+                                     allowed: str) -> None:
+    closure = {"start": "2021-03-10", "end": "2021-03-20", field: value}
+    path = tiny(tmp_path, calendar={"closures": [closure]})
+    assert only(path) == f"{path}: calendar.closures.0.{field} = {value}: Input should be {allowed}"
+
+
+@pytest.mark.parametrize(("value", "allowed"), [(0, "greater than or equal to 1"),
+                                                (10, "less than or equal to 9")])
+def test_priority_out_of_range(tmp_path: Path, value: int, allowed: str) -> None:
+    path = tiny(tmp_path, procedures={"renewal": {"casework": {"priority": value}}})
+    assert only(path) == (
+        f"{path}: procedures.renewal.casework.priority = {value}: Input should be {allowed}"
+    )
+
+
+@pytest.mark.parametrize("field", ["external_delay_days", "reply_delay_days"])
+def test_negative_delay(tmp_path: Path, field: str) -> None:
+    path = tiny(tmp_path, procedures={"renewal": {"casework": {field: {"mean": -5}}}})
+    assert only(path) == (
+        f"{path}: procedures.renewal.casework.{field}.mean = -5: Input should be greater than 0"
+    )
+
+
+@pytest.mark.parametrize("field", ["refusal_share", "incomplete_share"])
+def test_back_office_share_above_one(tmp_path: Path, field: str) -> None:
+    path = tiny(tmp_path, procedures={"first_title": {"casework": {field: 1.2}}})
+    assert only(path) == (
+        f"{path}: procedures.first_title.casework.{field} = 1.2: "
+        "Input should be less than or equal to 1"
+    )
+
+
+def test_follow_demand_needs_shares_summing_to_one(tmp_path: Path) -> None:
+    path = tiny(tmp_path, staff={"counter_time": {"rule": "follow_demand"}},
+                channels={"online": {"counter_share": 0.7}})
+    assert only(path) == (
+        f"{path}: staff.counter_time.rule = follow_demand shares all counter time between the "
+        "channels: their counter_share values must sum to 1, got 0.9"
+    )
+    # the same shares are fine under the fixed rule (time left to no channel is not offered)
+    assert load(tiny(tmp_path, channels={"online": {"counter_share": 0.7}}))
+
+
+def test_unknown_counter_time_rule(tmp_path: Path) -> None:
+    path = tiny(tmp_path, staff={"counter_time": {"rule": "sometimes"}})
+    assert only(path) == (
+        f"{path}: staff.counter_time.rule = 'sometimes': Input should be 'fixed' or "
+        "'follow_demand'"
+    )
+
+
 # --- channels: a discriminated union on `kind` ---------------------------------------------------
 
 

@@ -16,20 +16,21 @@ from sim.engine.model import SimOutput
 from sim.engine.records import SERVED
 
 KPIS = ("time_to_title_days_mean", "time_to_title_days_p90", "instruction_days_mean",
-        "back_office_utilisation")
+        "back_office_utilisation", "refusals")
 
 
 def kpis(out: SimOutput, outcome: CaseworkOutcome,
          window_mask: np.ndarray) -> dict[tuple[str, str], float]:
     """Casework KPIs keyed by ``(kpi, procedure)``, procedure ``all`` for the total.
 
-    Time to title concerns applicants of the window who deposited before the run's stop
-    (people who never deposited are still waiting for their first appointment, a KPI of
-    :mod:`sim.analysis.metrics`). Its mean is over titles in hand by the stop; its 90th
-    percentile is a Kaplan-Meier estimate with titles still pending at the stop right-censored
-    (NaN when the curve never reaches 0.9). ``instruction_days_mean`` is the mean time from
-    deposit to decision of files decided by the stop. Utilisation is hours used over hours
-    offered on the days of the measured window (NaN without back office).
+    Time to title concerns applicants of the window who deposited before the run's stop and
+    whose file is not refused (people who never deposited are still waiting for their first
+    appointment, a KPI of :mod:`sim.analysis.metrics`). Its mean is over titles in hand by
+    the stop; its 90th percentile is a Kaplan-Meier estimate with titles still pending at the
+    stop right-censored (NaN when the curve never reaches 0.9). ``instruction_days_mean`` is
+    the mean time from deposit to decision of files decided by the stop (refusals included);
+    ``refusals`` counts the refusals among them. Utilisation is hours used over hours offered
+    on the days of the measured window (NaN without back office).
 
     Parameters
     ----------
@@ -57,9 +58,11 @@ def kpis(out: SimOutput, outcome: CaseworkOutcome,
     for code, name in [*enumerate(pop.procedures), (-1, "all")]:
         mine = filed & ((pop.procedure == code) | (code < 0))
         seen, decided = mine & got, mine & np.isfinite(instruction)
+        titled = mine & ~outcome.refused
         rows[KPIS[0], name] = float(wait[seen].mean()) if seen.any() else np.nan
-        rows[KPIS[1], name] = km_quantile(wait[mine], got[mine], 0.9)
+        rows[KPIS[1], name] = km_quantile(wait[titled], got[titled], 0.9)
         rows[KPIS[2], name] = float(instruction[decided].mean()) if decided.any() else np.nan
+        rows[KPIS[4], name] = float((decided & outcome.refused).sum())
     days = slice(int(np.floor(out.frame.measure_from)), int(out.frame.measure_to))
     offered = outcome.hours_offered[days].sum()
     rows[KPIS[3], "all"] = float(outcome.hours_used[days].sum() / offered) if offered else np.nan

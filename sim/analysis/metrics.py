@@ -129,6 +129,9 @@ def daily_table(out: SimOutput, cw: casework.CaseworkOutcome | None = None) -> p
     # files deposited (served) and not yet decided by the back office
     decided = _per_day(cw.decision_at, pop.procedure, n_codes, n_days)
     instruction_backlog = np.cumsum(served - decided, axis=1)
+    # ... of which not yet worked on by an agent (the rest wait for documents, consultations)
+    worked = _per_day(cw.worked_at, pop.procedure, n_codes, n_days)
+    instruction_queue = np.cumsum(served - worked, axis=1)
     # the run's own days: the burn-in and the follow-up are not reported (sim.engine.frame)
     days = slice(int(out.frame.offset), int(out.frame.measure_to))
     used = out.used_minutes.sum(axis=0)[days]
@@ -139,7 +142,7 @@ def daily_table(out: SimOutput, cw: casework.CaseworkOutcome | None = None) -> p
     labels = [*pop.procedures, "all"]
     stack = [np.vstack([m, m.sum(axis=0)])[:, days]
              for m in (arrivals, served, abandoned, backlog, missed, cancelled,
-                       instruction_backlog)]
+                       instruction_backlog, instruction_queue)]
     for k, label in enumerate(labels):
         is_all = label == "all"
         frames.append(
@@ -157,6 +160,7 @@ def daily_table(out: SimOutput, cw: casework.CaseworkOutcome | None = None) -> p
                     "counter_minutes_offered": offered if is_all else np.nan,
                     "counter_minutes_used": used if is_all else np.nan,
                     "instruction_backlog": stack[6][k].astype(np.int64),
+                    "instruction_queue": stack[7][k].astype(np.int64),
                     "back_office_hours_offered": hours_offered if is_all else np.nan,
                     "back_office_hours_used": hours_used if is_all else np.nan,
                 }

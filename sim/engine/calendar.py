@@ -2,10 +2,11 @@
 
 The foreigners' service opens on some weekdays, for some hours, and closes on French public
 holidays (taken from the maintained ``holidays`` library, with the Alsace-Moselle days when a
-subdivision is given). The engine's clock is in days from the horizon's start: day ``d`` runs
-from ``d`` to ``d + 1`` and the service is open from ``d + open_hour / 24`` to
-``d + close_hour / 24`` on open days. In ``continuous`` mode the service never closes, which
-is what queueing theory assumes.
+subdivision is given), and during closure periods (``calendar.closures``: the 2020 lockdown),
+when the back office works at a share of its hours. The engine's clock is in days from the
+horizon's start: day ``d`` runs from ``d`` to ``d + 1`` and the service is open from
+``d + open_hour / 24`` to ``d + close_hour / 24`` on open days. In ``continuous`` mode the
+service never closes (outside closures), which is what queueing theory assumes.
 """
 
 from __future__ import annotations
@@ -29,7 +30,11 @@ class Calendar(NamedTuple):
     open_minutes: np.ndarray  # float, minutes open that day (0 when closed)
     working_days_in_year: np.ndarray  # float, open days in the calendar year of that day
     continuous: bool
-    origin: int = 0  # index of the horizon's start (days of burn-in before it)
+    origin: int  # index of the horizon's start (days of burn-in before it)
+    closed: np.ndarray  # bool, inside a closure period (counters and booking closed)
+    # float: share of its hours the back office works on a day the counters would open but
+    # a closure shuts (0 on every other day)
+    closure_share: np.ndarray
 
     @property
     def n_days(self) -> int:
@@ -55,13 +60,16 @@ def build_calendar(spec: CalendarSpec, horizon: Horizon, extra_days: int = 0,
     n_days = before_days + horizon.days + extra_days
     days = np.arange(n_days)
     dates = np.datetime64(horizon.start, "D") - before_days + days
+    closed, share = _closures(dates, spec)
     if spec.continuous:
         ones = np.ones(n_days)
         return Calendar(
-            dates, ones.astype(bool), days.astype(float), days + 1.0,
-            ones * 1440.0, ones * 365.0, True, before_days,
+            dates, ~closed, days.astype(float), days + 1.0,
+            np.where(closed, 0.0, 1440.0), ones * 365.0, True, before_days,
+            closed, share,
         )
-    is_open = _open_days(dates, spec)
+    usual = _open_days(dates, spec)
+    is_open = usual & ~closed
     span = (spec.close_hour - spec.open_hour) / 24.0
     open_at = days + spec.open_hour / 24.0
     close_at = open_at + span
@@ -69,7 +77,43 @@ def build_calendar(spec: CalendarSpec, horizon: Horizon, extra_days: int = 0,
     return Calendar(
         dates, is_open, open_at, close_at, open_minutes,
         _working_days_per_year(dates, spec), False, before_days,
+        closed, np.where(usual, share, 0.0),
     )
+
+
+def _closures(dates: np.ndarray, spec: CalendarSpec) -> tuple[np.ndarray, np.ndarray]:
+    """Days inside a closure, and the back office's share of its hours on them."""
+    closed = np.zeros(dates.size, dtype=bool)
+    share = np.zeros(dates.size)
+    for c in spec.closures:
+        inside = (dates >= np.datetime64(c.start, "D")) & (dates < np.datetime64(c.end, "D"))
+        closed |= inside
+        share[inside] = c.back_office_share
+    return closed, share
+
+
+def reopening(calendar: Calendar, t: np.ndarray) -> np.ndarray:
+    """Times moved out of closures: a time inside a closure becomes the opening time of the
+    first day after it; other times are returned as they are.
+
+    >>> import datetime as dt
+    >>> from sim.scenario import CalendarSpec, Closure, Horizon
+    >>> spec = CalendarSpec(closures=[Closure(start=dt.date(2021, 3, 2), end=dt.date(2021, 3, 4))])
+    >>> cal = build_calendar(spec, Horizon(start=dt.date(2021, 3, 1), days=7))
+    >>> reopening(cal, np.array([-0.5, 0.5, 1.2, 2.9, 3.1])).tolist()
+    [-0.5, 0.5, 3.375, 3.375, 3.1]
+    """
+    if not calendar.closed.any():
+        return t
+    n = calendar.n_days
+    day = np.clip(np.floor(t), 0, n - 1).astype(np.int64)
+    inside = calendar.closed[day] & (t >= 0) & (t < n)
+    # the first day at or after each day that is not closed (n: none before the end)
+    index = np.where(calendar.closed, n, np.arange(n))
+    after = np.minimum.accumulate(index[::-1])[::-1]
+    target = after[day]
+    moved = np.where(target < n, calendar.open_at[np.minimum(target, n - 1)], float(n))
+    return np.where(inside, moved, t)
 
 
 def _open_days(dates: np.ndarray, spec: CalendarSpec) -> np.ndarray:

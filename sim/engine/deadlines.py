@@ -10,6 +10,10 @@ Some applicants must obtain their appointment before a date:
   sometimes extended; a deposit after its expiry comes too late and the right is lost;
 * any procedure may declare a **generic** deadline (a visa to validate within 3 months...).
 
+A closure of the counters may extend the titles expiring during it (``calendar.closures``,
+``deadline_extension_days``: 180 days in spring 2020): :func:`extend` moves those renewal
+deadlines.
+
 Each applicant's deadline is drawn at arrival from their procedure's own stream
 (``deadline.<procedure>``), so capacity or policy changes never reshuffle them. The
 deadline is an absolute time in days since the start; applicants without one get infinity.
@@ -50,6 +54,20 @@ def draw(proc: Procedure, arrival: np.ndarray, start: np.datetime64,
         spec = proc.deadline.after_days
         return arrival + sample(rng, spec.kind, spec.mean, spec.cv, n)
     return np.full(n, np.inf)
+
+
+def extend(due: np.ndarray, closures: list[tuple[float, float, float]]) -> np.ndarray:
+    """Deadlines falling inside a closure moved by its extension: ``closures`` lists
+    (start, end, extension days) in the run's days. The 2020 ordonnances extended by 180
+    days the titles expiring from 16 March to 15 June 2020.
+
+    >>> extend(np.array([5.0, 12.0, 20.0, np.inf]), [(10.0, 15.0, 180.0)]).tolist()
+    [5.0, 192.0, 20.0, inf]
+    """
+    out = due.copy()
+    for start, end, days in closures:
+        out[(due >= start) & (due < end)] += days
+    return out
 
 
 def order_expiry(order: ProtectionOrder, request: np.ndarray, start: np.datetime64,

@@ -22,6 +22,7 @@ procedure shifts no other procedure's draws.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import NamedTuple
 
 import numpy as np
@@ -133,6 +134,8 @@ def _cohort(scenario: Scenario, code: int, name: str, rate: np.ndarray, first: i
                             holding_rng.random(n)])
     pays = streams[f"{prefix}market.{name}"].random(n) < behaviour_spec.resale.pay_share
     due = deadlines.draw(proc, arrival, day0, streams[f"{prefix}deadline.{name}"])
+    if deadlines.kind_of(proc) == deadlines.RENEWAL:
+        due = deadlines.extend(due, _extensions(scenario, day0))
     hold = behaviour_spec.holding.patience
     holding = (sample(holding_rng, hold.kind, hold.mean, hold.cv, n) if hold is not None
                else np.full(n, np.inf))
@@ -144,6 +147,14 @@ def _cohort(scenario: Scenario, code: int, name: str, rate: np.ndarray, first: i
                                                    d.mean, d.cv, n))
     return (arrival, np.full(n, code), digital, wait_limit, service, seeker_class, pays,
             due, luck, holding, help_delay)
+
+
+def _extensions(scenario: Scenario, day0: np.datetime64) -> list[tuple[float, float, float]]:
+    """Closures that extend renewal deadlines: (start, end, days) in the run's days."""
+    def day(date: dt.date) -> float:
+        return float((np.datetime64(date, "D") - day0).astype(int))
+    return [(day(c.start), day(c.end), c.deadline_extension_days)
+            for c in scenario.calendar.closures if c.deadline_extension_days > 0]
 
 
 def make_population(

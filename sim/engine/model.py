@@ -22,6 +22,7 @@ from sim.engine.booking import build
 from sim.engine.booking.interface import Channel, Context
 from sim.engine.booking.slotting import slot_counts
 from sim.engine.calendar import Calendar
+from sim.engine.counter_time import daily_shares
 from sim.engine.demand import Population, generate
 from sim.engine.frame import Frame, frame_of, run_calendar
 from sim.engine.records import Records
@@ -99,10 +100,12 @@ def simulate_population(
         helped[chosen], population.help_delay, 0.0)
     slot_calendar = appointment_calendar(scenario, population.procedure[entry < frame.stop],
                                          chosen[entry < frame.stop])
+    slot_minutes = booking_minutes(scenario, slot_calendar)
     ctx = Context(
         env, scenario, calendar, population, records, streams,
         booking_minutes(scenario, calendar), frame.stop,
-        slot_calendar, booking_minutes(scenario, slot_calendar), frame,
+        slot_calendar, slot_minutes, frame,
+        daily_shares(scenario, slot_calendar, slot_minutes),
     )
     channels: list[Channel] = [build(ctx, name, k) for k, name in enumerate(names)]
     for channel in channels:
@@ -177,8 +180,9 @@ def appointment_calendar(scenario: Scenario, procedure: np.ndarray,
         if not wanted or extra >= limit:
             return slot_calendar
         minutes = booking_minutes(scenario, slot_calendar)
+        shares = daily_shares(scenario, slot_calendar, minutes)
         short = any(
-            (slot_counts(scenario, name, slot_calendar, minutes) < need).any()
+            (slot_counts(scenario, name, slot_calendar, minutes, shares.get(name)) < need).any()
             for name, need in wanted.items())
         if not short:
             return slot_calendar

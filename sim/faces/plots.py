@@ -97,24 +97,26 @@ def wait_distribution(applicants: pd.DataFrame, title: str = "Wait for a first a
 
 
 def backlog_by_month(daily: pd.DataFrame, procedure: str = "all",
-                     title: str = "Backlog: people still looking") -> Figure:
-    """Mean backlog of each month per scenario, averaged over replications.
+                     title: str = "Backlog: people still looking", column: str = "backlog_end",
+                     ylabel: str = "people still looking (monthly mean)") -> Figure:
+    """Mean backlog of each month per scenario, averaged over replications (``column``:
+    ``backlog_end``, people still looking; ``instruction_backlog``, files in instruction).
 
     The band spans the lowest and highest replication's monthly mean.
     """
     fig, ax = _figure(title)
     rows = daily[daily["procedure"].astype(str) == procedure]
-    if rows.empty:
-        return _empty(fig, ax, f"no daily rows for procedure '{procedure}'")
+    if rows.empty or column not in rows:
+        return _empty(fig, ax, f"no daily {column} for procedure '{procedure}'")
     rows = rows.assign(month=pd.to_datetime(rows["date"]).dt.to_period("M").dt.to_timestamp())
     for name, group in _by_scenario(rows):
-        per_rep = group.groupby(["replication", "month"], observed=True)["backlog_end"].mean()
+        per_rep = group.groupby(["replication", "month"], observed=True)[column].mean()
         by_month = per_rep.groupby(level="month")
         mean, low, high = by_month.mean(), by_month.min(), by_month.max()
         line = ax.plot(mean.index, mean.to_numpy(), marker="o", ms=3, label=str(name))[0]
         ax.fill_between(mean.index, low.to_numpy(), high.to_numpy(), color=line.get_color(),
                         alpha=0.15, lw=0)
-    ax.set_ylabel("people still looking (monthly mean)")
+    ax.set_ylabel(ylabel)
     ax.set_ylim(bottom=0)
     ax.legend(frameon=False)
     fig.autofmt_xdate()

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from sim import __version__
+from sim.analysis import monthly
 from sim.experiments import io
 from sim.experiments.compare import HEADLINE, Comparison
 from sim.experiments.optimise import Optimisation
@@ -80,6 +81,7 @@ def write_report(comparison: Comparison, out_dir: str | Path,
     io.write_csv(out / "precision.csv", c.precision)
     io.write_parquet(out / "applicants.parquet", c.applicants)
     io.write_parquet(out / "daily.parquet", c.daily)
+    io.write_csv(out / "backlog_by_month.csv", monthly.backlog_by_month(c.daily))
     for label, spec in zip(c.labels, scenarios, strict=False):
         io.write_text(out / "scenarios" / f"{_slug(label)}.yaml", dump_yaml(spec))
     manifest = {
@@ -131,6 +133,12 @@ def _figures(c: Comparison, out: Path) -> list[Section]:
          "at the horizon or who gave up count as censored, not as served.")
     save("backlog-by-month", "Backlog by month", plots.backlog_by_month(c.daily),
          "Monthly mean of people still looking; the band spans the replications.")
+    save("instruction-by-month", "Files in instruction by month",
+         plots.backlog_by_month(c.daily, title="Back office: files in instruction",
+                                column="instruction_backlog",
+                                ylabel="files deposited, not decided (monthly mean)"),
+         "Monthly mean of files deposited and not yet decided (backlog_by_month.csv has "
+         "the levels at each month's end, with the files no agent has worked on yet).")
     save("kpis", "Headline KPIs", plots.kpi_comparison(c.summary, KPI_PANELS),
          "Mean over replications with its 95 % interval.")
     if len(c.labels) > 1:
@@ -174,7 +182,7 @@ def _html(c: Comparison, manifest: dict[str, object], sections: list[Section]) -
             parts.append(f"<p class='note'>{e(s.note)}</p>")
     links = " · ".join(f"<a href='{n}'>{n}</a>" for n in (
         "summary.csv", "differences.csv", "replications.csv", "precision.csv",
-        "applicants.parquet", "daily.parquet", "manifest.json"))
+        "applicants.parquet", "daily.parquet", "backlog_by_month.csv", "manifest.json"))
     parts += ["<h2>Tables</h2>", f"<p>{links}</p>", "</body></html>"]
     return "\n".join(parts) + "\n"
 

@@ -24,13 +24,14 @@ from sim.scenario.channels import (
 )
 from sim.scenario.countermeasures import BotOperator, Countermeasures, ResaleDemand
 from sim.scenario.distributions import DistributionSpec
-from sim.scenario.horizon import CalendarSpec, Horizon
+from sim.scenario.horizon import CalendarSpec, Closure, Horizon
 from sim.scenario.procedures import Procedure
 from sim.scenario.schema import Scenario, route
 from sim.scenario.staff import Reinforcement, SeasonalStaff, Staff
 
 __all__ = [
-    "Behaviour", "BotOperator", "CalendarSpec", "Channel", "Countermeasures", "DeskChannel",
+    "Behaviour", "BotOperator", "CalendarSpec", "Channel", "Closure", "Countermeasures",
+    "DeskChannel",
     "DistributionSpec", "Help", "Holding", "Horizon", "LotteryChannel", "OnlineChannel",
     "Procedure", "RaceChannel",
     "Reinforcement", "ReleaseSchedule", "ResaleDemand", "Scenario", "SeasonalStaff",

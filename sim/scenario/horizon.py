@@ -6,8 +6,9 @@ the run from a realistic state, and ``follow_up_days`` after the end follow the 
 cohort to its fate (:mod:`sim.engine.frame`). The foreigners' service opens on
 ``calendar.weekdays`` from ``open_hour`` to ``close_hour``, closed on French public holidays
 (national, or those of a ``subdivision`` such as Moselle or Alsace); a ``continuous``
-calendar, open around the clock, serves the validation against queueing theory. The engine
-turns this into day-by-day opening times (:mod:`sim.engine.calendar`).
+calendar, open around the clock, serves the validation against queueing theory. Closure
+periods (the 2020 lockdown) close the counters and the booking site for dates while needs keep
+arising. The engine turns this into day-by-day opening times (:mod:`sim.engine.calendar`).
 """
 
 from __future__ import annotations
@@ -60,6 +61,33 @@ class Horizon(Frozen):
         return self
 
 
+class Closure(Frozen):
+    """A period when the counters and the booking site are closed (a lockdown, a service
+    closed to clear its stock) while needs keep arising."""
+
+    start: dt.date = Field(description="First closed day.")
+    end: dt.date = Field(description="First day open again.")
+    label: str = Field("", description="What the closure was (free text).")
+    back_office_share: float = Field(
+        0.25, ge=0, le=1,
+        description="Share of its usual hours the back office works meanwhile. *Estimate*: "
+        "0.25 (low 0, high 0.5) in the 2020 lockdown (some prefectures suspended instruction, "
+        "others ran continuity plans).",
+    )
+    deadline_extension_days: float = Field(
+        0.0, ge=0, le=730,
+        description="Days added to renewal deadlines (title expiries) that fall inside the "
+        "closure: 180 for titles expiring from 16 March to 15 June 2020 (ordonnances "
+        "n°2020-328 and n°2020-460, loi n°2020-546).",
+    )
+
+    @model_validator(mode="after")
+    def _order(self) -> Closure:
+        if self.end <= self.start:
+            raise ValueError(f"end ({self.end}) must be after start ({self.start})")
+        return self
+
+
 class CalendarSpec(Frozen):
     """Working days and opening hours of the foreigners' service."""
 
@@ -78,6 +106,12 @@ class CalendarSpec(Frozen):
     close_hour: float = Field(16.0, ge=0, le=24, description="Closing hour (decimal hours).")
     public_holidays: bool = Field(
         True, description="Closed on French public holidays (from the `holidays` library)."
+    )
+    closures: tuple[Closure, ...] = Field(
+        (),
+        description="Periods when counters and booking are closed: no counter time, no slot "
+        "and no release (slots whose release falls inside open at the closure's end); needs "
+        "keep arising and the back office works at its `back_office_share`.",
     )
     subdivision: str | None = Field(
         None,
@@ -107,6 +141,17 @@ class CalendarSpec(Frozen):
                 f"{', '.join(known)} (quote numeric codes, e.g. '57')"
             )
         return v
+
+    @model_validator(mode="after")
+    def _closures_apart(self) -> CalendarSpec:
+        spans = sorted(enumerate(self.closures), key=lambda item: item[1].start)
+        for (i, a), (j, b) in zip(spans, spans[1:], strict=False):
+            if b.start < a.end:
+                raise ValueError(
+                    f"closures.{i} ({a.start} to {a.end}) and closures.{j} ({b.start} to "
+                    f"{b.end}) overlap: a closure must end (its first open day) on or before "
+                    "the next one starts")
+        return self
 
     @model_validator(mode="after")
     def _hours_order(self) -> CalendarSpec:

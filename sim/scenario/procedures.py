@@ -15,6 +15,9 @@ Sources of defaults
 * ``back_office_hours_per_file = 2.5``: *estimate* below the 3.4 gross hours per document
   derived from 2,000 séjour ETP x 1,607 h / 950,000 documents (2021), which include reception.
 * ``fabrication_days = 21``: title production after the decision (Rhône, 2025).
+* Refusals: 20,079 first requests and 8,031 renewals refused from October 2020 to June 2021
+  (Ministry of the Interior communiqué, 8 July 2021), about 9 % of first requests and 1.3 %
+  of renewals a year; incomplete files and consultation delays are not published.
 * ``visits_per_title``: 3.7 before ANEF, 1 after: "de trois à quatre en moyenne" ramené "à un
   seul rendez-vous" (AN question écrite n°36475, answer of 16 Nov. 2021). The default, 1,
   models the deposit only; calibrated scenarios set 3.7.
@@ -110,6 +113,33 @@ class Casework(Frozen):
     pickup_wait_days: float = Field(
         14.0, ge=0, le=365,
         description="Days from the title being ready to its pickup visit. *Estimate*.",
+    )
+    priority: int = Field(
+        1, ge=1, le=9,
+        description="Back-office priority class: agents take the oldest file of the "
+        "highest class (1 first) that has one; first in, first out within a class.",
+    )
+    external_delay_days: DistributionSpec | None = Field(
+        None,
+        description="Days a file waits, after the agent's work, for the opinions of other "
+        "services (consultations); no agent time. None: no wait.",
+    )
+    incomplete_share: float = Field(
+        0.0, ge=0, le=1,
+        description="Share of files lacking documents: they wait for the applicant's reply "
+        "(`reply_delay_days`) before the decision. *Estimate*: nothing is published (low "
+        "0.2, central 0.35, high 0.5 in the research notes).",
+    )
+    reply_delay_days: DistributionSpec = Field(
+        default_factory=lambda: DistributionSpec(kind="exponential", mean=30.0),
+        description="Days an incomplete file waits for the missing documents. *Estimate* "
+        "(low 15, central 30, high 60).",
+    )
+    refusal_share: float = Field(
+        0.0, ge=0, le=1,
+        description="Share of decisions that are refusals (no title). About 0.09 of first "
+        "requests and 0.013 of renewals in 2020-21 (Ministry of the Interior, 8 July 2021: "
+        "20,079 first-request and 8,031 renewal refusals in nine months).",
     )
 
 

@@ -90,6 +90,10 @@ class Scenario(Frozen):
             raise ValueError(
                 f"channels: counter_share values sum to {total:g}; they must sum to at most 1"
             )
+        if self.staff.counter_time.rule == "follow_demand" and abs(total - 1) > 1e-6:
+            raise ValueError(
+                f"staff.counter_time.rule = follow_demand shares all counter time between the "
+                f"channels: their counter_share values must sum to 1, got {total:g}")
         for proc in self.procedures:
             for digital in (True, False):
                 if route(self, proc, digital) is None:

@@ -3,7 +3,8 @@
 A baseline of full-time equivalents (ETP) changes over time through dated reinforcements
 (permanent, with a ramp-up while new staff train) and seasonal contract staff (vacataires)
 present between two dates. The engine turns this into counter minutes and instruction hours
-per day (:mod:`sim.engine.staff`, :mod:`sim.engine.casework`).
+per day (:mod:`sim.engine.staff`, :mod:`sim.engine.casework`); ``counter_time`` says how the
+counter minutes are shared between the booking channels (:mod:`sim.engine.counter_time`).
 
 Defaults and their sources
 --------------------------
@@ -50,6 +51,25 @@ class SeasonalStaff(Frozen):
         return self
 
 
+class CounterTime(Frozen):
+    """How counter time is shared between the booking channels."""
+
+    rule: Literal["fixed", "follow_demand"] = Field(
+        "fixed",
+        description="fixed: each channel gets its `counter_share` every day. follow_demand: "
+        "each week, the counter time a channel's expected demand does not need (expected "
+        "arrivals routed to it x minutes per visit, with `headroom`) goes to the channels whose "
+        "expected demand exceeds their share, in proportion to their shortfall (a manager "
+        "moving freed counters at once); the shares must then sum to 1.",
+    )
+    headroom: float = Field(
+        0.1, ge=0, le=1,
+        description="follow_demand: a channel keeps its expected demand times (1 + headroom) "
+        "before giving any away, and is short below it (a queue at utilisation 1 would grow "
+        "without bound). *Estimate*: 0.1 (low 0.05, high 0.25).",
+    )
+
+
 class Staff(Frozen):
     """Front-office (counters) and back-office (instruction) staff as time series."""
 
@@ -72,3 +92,7 @@ class Staff(Frozen):
     )
     reinforcements: tuple[Reinforcement, ...] = Field((), description="Dated increments.")
     seasonal: tuple[SeasonalStaff, ...] = Field((), description="Contract staff periods.")
+    counter_time: CounterTime = Field(
+        default_factory=CounterTime,
+        description="How counter time is shared between channels (fixed or following demand).",
+    )

@@ -19,6 +19,7 @@ from sim.engine.booking.interface import Context
 from sim.engine.booking.life import BookingLife
 from sim.engine.booking.slotting import cut_slots, last_slot_day
 from sim.engine.bots import Bots
+from sim.engine.calendar import reopening
 from sim.engine.demand import LUCK_NIGHT
 from sim.engine.records import WAITING
 from sim.engine.sampling import binomial_quantile
@@ -56,7 +57,8 @@ class SlotChannel(BookingLife):
 
     def _build_book(self, ctx: Context, spec: SlotChannelBase, names: list[str]) -> SlotBook:
         last = last_slot_day(spec, ctx.stop, ctx.slot_calendar.n_days)
-        cut = cut_slots(ctx.scenario, spec, ctx.slot_calendar, ctx.slot_counter_minutes, last)
+        cut = cut_slots(ctx.scenario, spec, ctx.slot_calendar, ctx.slot_counter_minutes, last,
+                        ctx.shares.get(self.name))
         time = np.concatenate([t for _, t, _ in cut]) if cut else np.zeros(0)
         release = self._release_times(ctx, spec, time)
         return SlotBook(
@@ -72,7 +74,9 @@ class SlotChannel(BookingLife):
         if schedule is None:  # a register that dates requests assigns slots firm_days ahead
             return np.floor(time) - firm_days(spec)
         start_weekday = int((ctx.calendar.dates[0].astype(int) + 3) % 7)
-        return release_times(schedule, time, start_weekday, ctx.streams[f"release.{self.name}"])
+        release = release_times(schedule, time, start_weekday,
+                                ctx.streams[f"release.{self.name}"])
+        return reopening(ctx.slot_calendar, release)  # nothing opens while closed
 
     def capacity_minutes(self) -> np.ndarray:
         return self.per_day_minutes

@@ -32,11 +32,13 @@ from sim.scenario.channels import DeskChannel
 
 
 def counters_per_day(
-    spec: DeskChannel, calendar: Calendar, counter_minutes: np.ndarray
+    spec: DeskChannel, calendar: Calendar, counter_minutes: np.ndarray,
+    share: np.ndarray | None = None,
 ) -> np.ndarray:
     """Open counters on each day: fixed, or the desk's share of counter time / opening time,
     in whole counters with the fractions carried over to the next open days (so 0.75 of a
-    counter is one counter three days out of four, not always one or never).
+    counter is one counter three days out of four, not always one or never). ``share``: the
+    desk's share on each day when counter time follows demand (None: ``counter_share``).
 
     >>> from sim.engine.calendar import build_calendar
     >>> from sim.scenario import CalendarSpec, Horizon
@@ -47,7 +49,10 @@ def counters_per_day(
     """
     if spec.counters is not None:
         return np.where(calendar.is_open, spec.counters, 0).astype(np.int64)
-    minutes = counter_minutes * spec.counter_share
+    if share is None:
+        minutes = counter_minutes * spec.counter_share
+    else:
+        minutes = counter_minutes * share[:counter_minutes.size]
     with np.errstate(divide="ignore", invalid="ignore"):
         counters = np.where(calendar.open_minutes > 0, minutes / calendar.open_minutes, 0.0)
     whole = np.floor(np.cumsum(counters) + 1e-9)
@@ -62,7 +67,8 @@ class Desk:
         self.queue: deque[int] = deque()
         self.busy = 0
         self.open_counters = 0
-        self.counters_per_day = counters_per_day(spec, ctx.calendar, ctx.counter_minutes)
+        self.counters_per_day = counters_per_day(spec, ctx.calendar, ctx.counter_minutes,
+                                                 ctx.shares.get(name))
         # Little's law bookkeeping: time-integral of the number waiting in the queue.
         self.queue_area = 0.0
         self._last = 0.0

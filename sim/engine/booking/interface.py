@@ -11,7 +11,8 @@ channels' implementation (:mod:`sim.engine.booking.base`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -45,6 +46,9 @@ class Context:
     slot_calendar: Calendar
     slot_counter_minutes: np.ndarray
     frame: Frame
+    # per channel, its share of the counter minutes on each day of the slot calendar when
+    # the counter time follows demand (sim.engine.counter_time); absent: its counter_share
+    shares: Mapping[str, np.ndarray] = field(default_factory=dict)
 
 
 class Channel(Protocol):

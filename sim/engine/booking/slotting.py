@@ -1,9 +1,10 @@
 """Cutting a channel's share of counter time into dated slots, per procedure.
 
 A slot channel receives ``counter_share`` of the booking channels' counter minutes each day
-(plus ``overbooking_share``), splits them between its procedures by ``allocation`` (by
-default in proportion to the counter time each demands) and cuts them into slots of each
-procedure's ``counter_minutes_per_visit`` (:func:`sim.engine.slots.slots_per_day`). A
+(or the share that follows demand, :mod:`sim.engine.counter_time`), plus
+``overbooking_share``, splits them between its procedures by ``allocation`` (by default in
+proportion to the counter time each demands) and cuts them into slots of each procedure's
+``counter_minutes_per_visit`` (:func:`sim.engine.slots.slots_per_day`). A
 register that dates every request at once cuts the whole calendar of future counter time; a
 channel that releases on a schedule cuts nothing dated past the run's stop plus its booking
 horizon.
@@ -42,12 +43,17 @@ def last_slot_day(spec: SlotChannelBase, stop: float, n_days: int) -> int:
 
 
 def cut_slots(scenario: Scenario, spec: SlotChannelBase, calendar: Calendar,
-              minutes: np.ndarray, last_day: int) -> list[tuple[int, np.ndarray, float]]:
+              minutes: np.ndarray, last_day: int,
+              channel_share: np.ndarray | None = None) -> list[tuple[int, np.ndarray, float]]:
     """The channel's slots on the first ``last_day`` days of ``calendar``, per procedure:
     (code, start times, counter minutes per slot), from the booking channels' counter
-    ``minutes`` per day."""
+    ``minutes`` per day and the channel's share of them each day (None: its
+    ``counter_share``; see :mod:`sim.engine.counter_time`)."""
     procs, names = scenario.procedures, list(scenario.procedures)
-    mine = minutes[:last_day] * spec.counter_share * (1.0 + spec.overbooking_share)
+    if channel_share is None:
+        mine = minutes[:last_day] * spec.counter_share * (1.0 + spec.overbooking_share)
+    else:
+        mine = minutes[:last_day] * channel_share[:last_day] * (1.0 + spec.overbooking_share)
     out = []
     for code, share in procedure_shares(scenario, spec).items():
         per_visit = procs[names[code]].counter_minutes_per_visit
@@ -57,11 +63,11 @@ def cut_slots(scenario: Scenario, spec: SlotChannelBase, calendar: Calendar,
 
 
 def slot_counts(scenario: Scenario, name: str, calendar: Calendar,
-                minutes: np.ndarray) -> np.ndarray:
+                minutes: np.ndarray, share: np.ndarray | None = None) -> np.ndarray:
     """Slots channel ``name`` cuts on ``calendar``, per procedure code."""
     spec = scenario.channels[name]
     assert isinstance(spec, SlotChannelBase)
     counts = np.zeros(len(scenario.procedures))
-    for code, times, _ in cut_slots(scenario, spec, calendar, minutes, calendar.n_days):
+    for code, times, _ in cut_slots(scenario, spec, calendar, minutes, calendar.n_days, share):
         counts[code] = times.size
     return counts

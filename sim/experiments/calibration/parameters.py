@@ -2,7 +2,8 @@
 
 A parameter is a named multiplier of a scenario's current values (``latent_demand=0.3:3``
 multiplies the volume of every procedure booked through a race; ``checks_per_day``,
-``bot_requests``, ``back_office_hours``), or any numeric dotted field with absolute bounds
+``bot_requests``, ``back_office_hours``, ``external_delay``: the mean wait for consultations
+of every procedure that has one), or any numeric dotted field with absolute bounds
 (``staff.productive_share=0.4:0.8``). Every change goes through the scenario's one door
 (:func:`sim.scenario.loader.validate`). The fit itself: :mod:`sim.experiments.calibration.fit`.
 """
@@ -18,7 +19,8 @@ from sim.scenario.countermeasures import scale_volume
 from sim.scenario.errors import ScenarioError
 from sim.scenario.loader import validate
 
-MULTIPLIERS = ("latent_demand", "checks_per_day", "bot_requests", "back_office_hours")
+MULTIPLIERS = ("latent_demand", "checks_per_day", "bot_requests", "back_office_hours",
+               "external_delay")
 
 
 class CalibrationError(ScenarioError):
@@ -90,6 +92,10 @@ def apply(scenario: Scenario, params: Sequence[Parameter], values: Sequence[floa
         elif p.name == "back_office_hours":
             for proc in d["procedures"].values():
                 proc["casework"]["back_office_hours_per_file"] *= x
+        elif p.name == "external_delay":
+            for proc in d["procedures"].values():
+                if proc["casework"]["external_delay_days"] is not None:
+                    proc["casework"]["external_delay_days"]["mean"] *= x
         else:
             node: Any = d
             *path, last = p.name.split(".")
@@ -115,5 +121,5 @@ def start_value(scenario: Scenario, p: Parameter) -> float:
     return min(max(x, p.low), p.high)
 
 
-DEFAULT_PARAMETERS = ("latent_demand=0.3:3", "back_office_hours=0.5:4",
+DEFAULT_PARAMETERS = ("latent_demand=0.3:3", "external_delay=0.3:3",
                       "bot_requests=0.1:10")

@@ -125,6 +125,10 @@ def summary_lines(spec: Scenario) -> list[str]:
                  f"calendar: weekdays {list(cal.weekdays)}, {cal.open_hour:g}h-"
                  f"{cal.close_hour:g}h, public holidays "
                  f"{'closed' if cal.public_holidays else 'open'}")
+    for c in cal.closures:
+        lines.append(f"closed {c.start} to {c.end} (reopens): back office at "
+                     f"{c.back_office_share:g}, renewal deadlines inside +"
+                     f"{c.deadline_extension_days:g} days" + (f" ({c.label})" if c.label else ""))
     for name, proc in spec.procedures.items():
         lines.append(f"procedure {name}: {proc.annual_volume:,.0f}/year, "
                      f"{proc.counter_minutes_per_visit:g} min per visit")
