@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from sim.experiments.data import departements, figures, references, sources
+from sim.experiments.data import departements, figures, prefectures, references, sources
 from sim.faces.cli import calibration as calibration_cli
 
 REPO = Path(__file__).resolve().parents[1]
@@ -120,3 +120,45 @@ def test_data_derive_command(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert (tmp_path / "derived_figures.csv").read_text() == (
         REPO / "data" / "derived_figures.csv").read_text()
+
+
+# --- each prefecture's inputs (data/immigrant_shares.csv, booking_policies.csv, ...) -------
+
+
+def test_prefecture_data_cite_their_sources() -> None:
+    shares = prefectures.immigrant_shares()
+    assert len(shares) == 101 and shares["code"].is_unique
+    assert (shares["status"] == "sourced").all()
+    assert shares["source_url"].str.startswith("https://").all()
+    assert shares["immigrant_share_pct"].between(2.0, 35.0).all()
+    policies = prefectures.booking_policies()
+    assert policies["code"].map(departements.is_known).all()
+    assert policies["source_url"].str.startswith("https://").all()
+    convoked = policies[policies["to_convocation"] != ""]
+    assert set(convoked["code"]) == {"04", "33", "69", "86", "91"}
+    known = {"first_title", "aes", "renewal", "duplicate", "protection_order"}
+    for cell in (*policies["to_convocation"], *policies["to_race"]):
+        assert set(prefectures.procedures(cell)) <= known, cell
+    bots = prefectures.bot_pressure()
+    assert bots.loc[bots["status"] == "estimate", "note"].str.contains("ESTIMATE").all()
+    assert bots["relative_pressure"].tolist() == pytest.approx(
+        (30.0 / bots["check_interval_seconds"]).tolist(), rel=1e-3)  # relative to 30 s
+
+
+def test_demand_weights_against_the_published_anchors() -> None:
+    """The three départements whose share of national titles the figures give lie within
+    the demand band (DEMAND_BAND either way of the immigrant-based weight)."""
+    table = prefectures.prefecture_inputs().set_index("code")
+    for anchor in figures.weight_anchors():
+        ratio = anchor.published_share / table.loc[anchor.code, "demand_weight"]
+        assert 1 / prefectures.DEMAND_BAND <= ratio <= prefectures.DEMAND_BAND, anchor.code
+
+
+def test_shipped_prefecture_inputs_are_up_to_date() -> None:
+    shipped = pd.read_csv(REPO / "data" / "prefectures.csv", dtype={"code": str},
+                          keep_default_na=False)
+    fresh = prefectures.prefectures_table()
+    assert shipped["code"].tolist() == fresh["code"].tolist()
+    for column in ("demand_weight", "staff_weight", "bot_weight"):
+        assert shipped[column].tolist() == pytest.approx(fresh[column].tolist()), column
+    assert shipped["policy"].tolist() == fresh["policy"].tolist()

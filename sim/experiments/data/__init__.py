@@ -22,8 +22,12 @@ of the national séjour demand each prefecture handles. Only the Île-de-France 
 (40 % of first permits, 2021); within Île-de-France and within the rest of France, shares follow
 population. The method, its anchors and its uncertainty are in ``docs/data.md``.
 
+Each prefecture's own inputs to the national run (demand from the immigrant population,
+staff by population, documented booking policies, bot pressure by group):
+:func:`~sim.experiments.data.prefectures.prefecture_inputs`.
+
 Modules: :mod:`~sim.experiments.data.sources` (sourced figures),
-:mod:`~sim.experiments.data.departements`, :mod:`~sim.experiments.data.figures` (every figure,
-derived ones included) and :mod:`~sim.experiments.data.references` (references in scenario
-files).
+:mod:`~sim.experiments.data.departements`, :mod:`~sim.experiments.data.prefectures`,
+:mod:`~sim.experiments.data.figures` (every figure, derived ones included) and
+:mod:`~sim.experiments.data.references` (references in scenario files).
 """
