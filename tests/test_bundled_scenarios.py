@@ -9,12 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from sim.engine.operators import request_volumes
 from sim.experiments import national
-from sim.experiments.data import departements, figures, references
+from sim.experiments.data import figures, references
 from sim.experiments.experiment import run
 from sim.faces.cli import calibration as calibration_cli
 from sim.scenario.errors import ScenarioError
@@ -119,16 +120,26 @@ def test_national_file_builds_every_departement() -> None:
     assert references.check_references(NATIONAL) == []
     nat = national.read_national(NATIONAL)
     assert len(nat.scenarios) == 101
+    assert nat.spec.model_dump(include={"demand", "staff", "policies", "bots"}) == {
+        "demand": "immigrants", "staff": "population", "policies": "documented",
+        "bots": "targeted"}
     scale = nat.spec.scale
     template = load(BASELINE)
-    # bots act nationally: one budget of requests split by demand weight
-    total = sum(request_volumes(s)[0] for s in nat.scenarios.values())
-    assert total == pytest.approx(request_volumes(template)[0] * scale
-                                  / departements.weight("94"))
+    # staff follows the population weights the template was made with
     assert nat.scenarios["94"].staff.front_office_etp == pytest.approx(
         template.staff.front_office_etp * scale)
+    # demand its share of immigrants: 4.63 % for Val-de-Marne against 4.56 % of population
+    assert nat.scenarios["94"].procedures["renewal"].annual_volume == pytest.approx(
+        template.procedures["renewal"].annual_volume * scale * 0.04626 / 0.0456, rel=1e-3)
+    volumes = {s.procedures["renewal"].annual_volume for s in nat.scenarios.values()}
+    assert len(volumes) == 101  # no clone: every prefecture its own demand
+    assert nat.scenarios["69"].channels["request_convocation"].kind == "waitlist"
     assert nat.scenarios["57"].calendar.subdivision == "57"
     assert nat.scenarios["67"].calendar.subdivision == "6AE"
+    # targeted bots: Seine-Saint-Denis gets more requests than the Rhône per applicant
+    per_need = {c: request_volumes(nat.scenarios[c])[0]
+                / nat.scenarios[c].procedures["first_title"].annual_volume for c in ("93", "13")}
+    assert per_need["93"] == pytest.approx(2 * per_need["13"])
 
 
 def _national_file(tmp_path: Path, body: str) -> Path:
@@ -175,3 +186,9 @@ def test_national_run_aggregates_in_parallel(tmp_path: Path) -> None:
     assert table.loc[("arrivals", "all"), "method"] == "sum / scale"
     assert table.loc[("wait_days_p50", "all"), "method"] == "pooled Kaplan-Meier"
     assert table.loc[("abandoned_share", "all"), "method"] == "arrival-weighted mean"
+    rows = serial.table.set_index("code")  # one row per département, counts at full size
+    assert list(rows.index) == ["48", "23", "15"]
+    assert rows.loc["48", "arrivals"] == pytest.approx(per_dep["48", "arrivals"] / 0.02)
+    assert rows.loc["48", "wait_days_p50"] == pytest.approx(per_dep["48", "wait_days_p50"])
+    assert rows.loc["23", "name"] == "Creuse"
+    pd.testing.assert_frame_equal(serial.table, pooled.table)

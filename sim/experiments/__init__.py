@@ -7,7 +7,9 @@ numbers (:mod:`~sim.experiments.experiment`), paired comparison
 :mod:`~sim.experiments.sweep`) mapped by an executor (:mod:`~sim.experiments.executors`:
 local pool or Dask), goal seeking (:mod:`~sim.experiments.goals`,
 :mod:`~sim.experiments.optimise`), calibration (:mod:`sim.experiments.calibration`), the
-national run (:mod:`~sim.experiments.national`), the public figures it all rests on
+national run (:mod:`~sim.experiments.national`, each prefecture built by
+:mod:`~sim.experiments.prefecture`, tabulated by :mod:`~sim.experiments.national_tables`),
+the public figures it all rests on
 (:mod:`sim.experiments.data`), and the atomic writing of result files
 (:mod:`~sim.experiments.io`).
 

@@ -18,7 +18,7 @@ numbers), so the search compares parameter values, not dice. One parameter:
 log-parameters.
 
 Speed: ``scale`` shrinks demand, staff and bots alike
-(:func:`sim.experiments.national.scale_scenario`) and ``days`` shortens the horizon; counts are
+(:func:`sim.experiments.prefecture.scale_scenario`) and ``days`` shortens the horizon; counts are
 divided by ``scale`` before comparison. A fit at scale 0.25 over a year of Val-de-Marne takes
 about a minute.
 """

@@ -21,7 +21,7 @@ from sim.analysis.metrics import km_quantile
 from sim.experiments.calibration.parameters import CalibrationError
 from sim.experiments.data import figures
 from sim.experiments.experiment import RunResult, run
-from sim.experiments.national import scale_scenario
+from sim.experiments.prefecture import scale_scenario
 from sim.scenario import Scenario
 
 EXTENSIVE = ("arrivals", "served", "still_waiting_end", "reseller_revenue_eur",
