@@ -99,3 +99,21 @@ def test_only_plots_imports_matplotlib_and_never_pyplot() -> None:
             "print('matplotlib.pyplot' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_national_ranking_puts_the_longest_wait_on_top(tmp_path: Path) -> None:
+    table = pd.DataFrame({
+        "code": ["48", "93", "69"], "name": ["Lozère", "Seine-Saint-Denis", "Rhône"],
+        "policy": ["template", "race", "convocation for first requests"],
+        "first_title_wait_days_p50": [10.0, 150.0, np.nan], "wait_days_p50": [5.0, 90.0, 300.0],
+        "renewal_lapses_per_1000": [1.0, 900.0, 1000.0],
+        "protection_orders_expired": [0.0, 20.0, 0.0]})
+    fig = plots.national_ranking(table)
+    ax = fig.axes[0]
+    rows = dict(zip(ax.get_yticks(), [t.get_text() for t in ax.get_yticklabels()], strict=True))
+    assert [rows[y] for y in sorted(rows, reverse=True)] == [
+        "69 Rhône", "93 Seine-Saint-Denis", "48 Lozère"]  # a median not reached is the worst
+    assert [t.get_text() for t in fig.legends[0].get_texts()][-1] == "median not reached"
+    assert plots.save_png(fig, tmp_path / "ranking.png").stat().st_size > 0
+    empty = plots.national_ranking(table.iloc[:0])
+    assert "no département" in empty.axes[0].texts[0].get_text()

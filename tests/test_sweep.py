@@ -24,6 +24,7 @@ import yaml
 from conftest import scenario
 from typer.testing import CliRunner, Result
 
+from sim.experiments import national
 from sim.experiments import sweep as sweeping
 from sim.experiments.executors import DaskExecutor, ExecutorError, PoolExecutor, SerialExecutor
 from sim.experiments.grid import grid_points, parse_grid, point_id
@@ -33,6 +34,7 @@ from sim.scenario import Scenario
 
 distributed = pytest.importorskip("distributed")
 
+REPO = Path(__file__).resolve().parents[1]
 GRID = {"staff.front_office_etp": [4, 6, 8], "channels.online.kind": ["waitlist", "lottery"]}
 KEYS = ["point", "replication", "kpi", "procedure"]
 
@@ -154,6 +156,23 @@ def test_dask_cluster_gives_the_local_pool_numbers(cluster: Any, reference: pd.D
     pd.testing.assert_frame_equal(got.kpis, reference)
     summary = pd.read_csv(tmp_path / "summary.csv")
     assert set(summary["point"]) == set(reference["point"])
+
+
+def test_dask_cluster_gives_the_national_pool_numbers(cluster: Any, tmp_path: Path) -> None:
+    """The national run: départements of different sizes, policies and bot groups."""
+    path = tmp_path / "national.yaml"
+    path.write_text(f"base: {REPO / 'scenarios' / 'val-de-marne-2021.yaml'}\n"
+                    "reference: '94'\nscale: 0.02\ndepartements: ['48', '86', '69']\n",
+                    encoding="utf-8")
+    nat = national.read_national(path, days=250)
+    pooled = national.simulate_national(nat, seed=3, replications=2,
+                                        executor=PoolExecutor(2))
+    dask = national.simulate_national(nat, seed=3, replications=2,
+                                      executor=DaskExecutor(cluster.scheduler_address))
+    for got, want in zip(dask, pooled, strict=True):
+        if isinstance(want, pd.DataFrame):
+            pd.testing.assert_frame_equal(got, want)
+    assert dask.failures == [] and len(dask.table) == 3
 
 
 def test_interrupted_dask_sweep_resumes_with_every_point_once(

@@ -6,7 +6,8 @@
 * ``prefsim calibration-report``: write docs/calibration.md (simulated against published);
 * ``prefsim national``: every département's prefecture, in parallel, aggregated nationally;
 * ``prefsim data-check FILE...``: check the data references of scenario files;
-* ``prefsim data-derive``: rewrite the derived inputs in data/ from the sourced figures.
+* ``prefsim data-derive``: rewrite the derived inputs in data/ from the sourced figures
+  (derived figures, département weights, each prefecture's inputs).
 
 Like the main CLI, bad input (unknown data key, département, procedure, parameter or target)
 prints one line per problem on stderr and exits with status 2, never a traceback.
@@ -31,7 +32,9 @@ from sim.experiments.calibration.fit import Fit, calibrate
 from sim.experiments.calibration.parameters import DEFAULT_PARAMETERS, apply, parse_parameter
 from sim.experiments.calibration.report import _num, report
 from sim.experiments.calibration.targets import DEFAULT_TARGETS, PUBLISHED, parse_target
-from sim.experiments.data import figures, references, sources
+from sim.experiments.data import figures, prefectures, references, sources
+from sim.experiments.executors import ExecutorError, make_executor
+from sim.faces import plots
 from sim.faces.cli.common import Seed, err, fail, out
 from sim.scenario import Scenario
 from sim.scenario.errors import ScenarioError
@@ -171,9 +174,19 @@ def national_command(
     scale: Annotated[float | None, typer.Option("--scale", min=0.001, max=10.0,
                                                 help="Override the file's scale.")] = None,
     days: Annotated[int | None, typer.Option("--days", min=30, help="Shorter horizon.")] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="Dask scheduler of an existing cluster, e.g. tcp://host:8786.")
+    ] = None,
+    dask_workers: Annotated[int | None, typer.Option(
+        "--dask-workers", min=1, help="Start a Dask LocalCluster with this many workers.")
+    ] = None,
 ) -> None:
-    """Simulate every département's prefecture in parallel and aggregate nationally."""
+    """Simulate every département's prefecture in parallel and aggregate nationally; write
+    the national KPIs, one row per département and the départements ranked (ranking.png)."""
     started = time.time()
+    if scheduler is not None and dask_workers is not None:
+        fail(["--scheduler and --dask-workers exclude each other: --scheduler uses an "
+              "existing cluster, --dask-workers starts a local one"])
     try:
         spec = nat.read_national(national_file, scale, days)
     except ScenarioError as exc:
@@ -185,17 +198,24 @@ def national_command(
     with _progress() as bar:
         task = bar.add_task("national: départements", total=len(spec.scenarios))
         try:
-            result = nat.simulate_national(spec, seed, replications, workers,
-                                           lambda done, total: bar.update(task, completed=done))
-        except ScenarioError as exc:
-            fail(exc.problems)
+            result = nat.simulate_national(
+                spec, seed, replications, workers,
+                lambda done, total: bar.update(task, completed=done),
+                make_executor(workers, scheduler, dask_workers))
+        except (ScenarioError, ExecutorError) as exc:
+            fail(getattr(exc, "problems", [str(exc)]))
     try:
         io.write_csv(out_dir / "national.csv", result.national)
         io.write_csv(out_dir / "replications.csv", result.replications)
         io.write_csv(out_dir / "departements.csv", result.departements)
+        io.write_csv(out_dir / "prefectures.csv", result.table)
+        io.write_csv(out_dir / "inputs.csv", spec.inputs)
+        plots.save_png(plots.national_ranking(result.table, _ranking_title(spec, replications)),
+                       out_dir / "ranking.png")
         io.write_json(out_dir / "manifest.json", {
             "prefsim_version": __version__, "command": _command(), "seed": seed,
-            "replications": replications, "scale": spec.spec.scale, "bots": spec.spec.bots,
+            "replications": replications, "scale": spec.spec.scale,
+            "rules": spec.spec.model_dump(include={"demand", "staff", "policies", "bots"}),
             "departements": list(spec.scenarios), "failures": result.failures,
             "run_seconds": round(time.time() - started, 1)})
     except OSError as exc:
@@ -212,9 +232,17 @@ def national_command(
     for line in result.failures:
         typer.echo(line, err=True)
     err.print(f"wrote {escape(str(out_dir))}/ (national.csv, replications.csv, "
-              f"departements.csv, manifest.json) in {time.time() - started:.1f} s")
+              f"departements.csv, prefectures.csv, inputs.csv, ranking.png, manifest.json) in "
+              f"{time.time() - started:.1f} s")
     if result.failures:
         raise typer.Exit(code=1)
+
+
+def _ranking_title(spec: nat.National, replications: int) -> str:
+    rules = spec.spec
+    return (f"{rules.name}: {len(spec.scenarios)} départements, scale {rules.scale:g}, "
+            f"{replications} replication(s); demand {rules.demand}, staff {rules.staff}, "
+            f"policies {rules.policies}, bots {rules.bots}")
 
 
 @app.command("data-check")
@@ -242,12 +270,15 @@ def data_check_command(
 def data_derive_command(
     out_dir: Annotated[Path, typer.Option("--out", "-o")] = sources.DATA_DIR,
 ) -> None:
-    """Rewrite data/derived_figures.csv and data/departement_weights.csv from the sources."""
+    """Rewrite data/derived_figures.csv, departement_weights.csv and prefectures.csv from the
+    sources."""
     try:
         io.write_csv(out_dir / "derived_figures.csv", figures.derived_table())
         io.write_csv(out_dir / "departement_weights.csv", figures.weights_table())
+        io.write_csv(out_dir / "prefectures.csv", prefectures.prefectures_table())
     except ScenarioError as exc:
         fail(exc.problems)
     except OSError as exc:
         fail([f"{out_dir}: cannot write ({exc.strerror or exc})"])
-    err.print(f"wrote {escape(str(out_dir))}/derived_figures.csv and departement_weights.csv")
+    err.print(f"wrote {escape(str(out_dir))}/derived_figures.csv, departement_weights.csv and "
+              "prefectures.csv")
