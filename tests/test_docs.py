@@ -25,7 +25,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ["README.md", "docs/index.md", "docs/tutorial.md", "docs/howto-compare.md",
-         "docs/howto-sweep.md", "docs/validation.md"]
+         "docs/howto-sweep.md", "docs/howto-national.md", "docs/validation.md"]
 FENCE = re.compile(r"(?:Create `([^`]+)`:\s*)?^```(\w+)[^\n]*\n(.*?)^```",
                    re.MULTILINE | re.DOTALL)
 SKIP = (
