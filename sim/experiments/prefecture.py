@@ -123,9 +123,9 @@ def apply_policy(scenario: dict[str, Any], to_convocation: Sequence[str],
     if race is None:
         raise ScenarioError([f"{where}: the template has no race channel to start from"])
     model = copy.deepcopy(channels[race])
-    booked = [p for c in channels.values() if c["kind"] in COUNTER_KINDS
-              for p in c.get("procedures") or ()]
-    parts = _parts(scenario, [*to_convocation, *to_race, *booked], where)
+    staying = [p for t in (CONVOCATION, race) if t in channels  # what the targets book
+               for p in channels[t]["procedures"] if p not in (*to_convocation, *to_race)]
+    parts = _parts(scenario, [*to_convocation, *to_race, *staying], where)
     moves = [*((p, CONVOCATION) for p in to_convocation), *((p, race) for p in to_race)]
     for name, target in moves:
         source, part = parts[name]
