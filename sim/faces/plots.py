@@ -28,36 +28,13 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from sim.analysis.intervals import km_curve
 from sim.experiments.io import atomic_write
 
 WIDTH, HEIGHT = 7.5, 4.2
 
 
-def km_cdf(wait: np.ndarray, observed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Kaplan-Meier estimate of P(wait <= t): the event times and the estimate after each.
-
-    The example of :func:`sim.analysis.metrics.km_quantile`: served after 1, 2 and 4 days, still
-    waiting after 3, 3 and 5 days.
-
-    >>> t, F = km_cdf(np.array([1.0, 2.0, 3.0, 3.0, 4.0, 5.0]),
-    ...               np.array([True, True, False, False, True, False]))
-    >>> t.tolist(), F.round(4).tolist()
-    ([1.0, 2.0, 4.0], [0.1667, 0.3333, 0.6667])
-    """
-    wait = np.asarray(wait, dtype=float)
-    observed = np.asarray(observed, dtype=bool)
-    keep = np.isfinite(wait)
-    wait, observed = wait[keep], observed[keep]
-    if not observed.any():
-        return np.array([]), np.array([])
-    order = np.argsort(wait, kind="stable")
-    wait, observed = wait[order], observed[order]
-    times, first = np.unique(wait, return_index=True)
-    at_risk = wait.size - first
-    events = np.add.reduceat(observed.astype(float), first)
-    survival = np.cumprod(1.0 - events / at_risk)
-    seen = events > 0
-    return times[seen], 1.0 - survival[seen]
+km_cdf = km_curve  # the Kaplan-Meier curve of sim.analysis.intervals, kept under its old name
 
 
 def wait_distribution(applicants: pd.DataFrame, title: str = "Wait for a first appointment",
