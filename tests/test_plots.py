@@ -99,3 +99,60 @@ def test_only_plots_imports_matplotlib_and_never_pyplot() -> None:
             "print('matplotlib.pyplot' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# --- figures planners read -------------------------------------------------------------------
+
+
+def test_a_what_if_identical_to_the_baseline_stays_visible(two: Comparison) -> None:
+    """Same curve twice: different line styles and markers, markers shifted."""
+    same = pd.concat([two.applicants[two.applicants["scenario"] == "tiny"],
+                      two.applicants[two.applicants["scenario"] == "tiny"].assign(scenario="copy")])
+    lines = [line for line in plots.wait_distribution(same).axes[0].get_lines()
+             if not line.get_label().startswith("_")]  # not the 50 % and 90 % guides
+    assert len(lines) == 2
+    assert lines[0].get_linestyle() != lines[1].get_linestyle()
+    assert lines[0].get_marker() != lines[1].get_marker()
+    assert lines[0].get_markevery() != lines[1].get_markevery()
+
+
+def test_axes_show_plain_numbers(two: Comparison) -> None:
+    big = two.summary.assign(mean=two.summary["mean"] * 1e6, ci_low=two.summary["ci_low"] * 1e6,
+                             ci_high=two.summary["ci_high"] * 1e6)
+    fig = plots.kpi_comparison(big, ["served"], labels=lambda k: k.upper())
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    ticks = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert ticks and all("e" not in t and "×" not in t for t in ticks), ticks
+    assert any("," in t for t in ticks)
+    assert ax.get_title() == "SERVED"
+    assert not ax.yaxis.get_offset_text().get_text()
+
+
+def test_the_new_wait_figures(two: Comparison, tmp_path: Path) -> None:
+    from sim.analysis.waits_over_time import waiting_over, waits_by_month
+    from sim.faces import wait_figures
+
+    monthly = waits_by_month(two.applicants, two.daily, 30)
+    over = waiting_over(two.applicants, two.daily, 30)
+    figures = {
+        "months": wait_figures.waits_by_month(monthly),
+        "over": wait_figures.share_waiting_over(over, lang="fr"),
+        "curves": wait_figures.wait_distribution_by_procedure(two.applicants),
+    }
+    titles = {k: [ax.get_title() for ax in f.axes if ax.get_visible()] for k, f in
+              figures.items()}
+    assert titles["months"] == ["all procedures", "first_title", "renewal"]
+    assert titles["curves"] == ["first_title", "renewal"]
+    assert figures["over"].axes[0].get_title() == ("Part des personnes en attente depuis plus "
+                                                   "de 30 jours")
+    assert len(figures["over"].axes[0].get_lines()) == 2
+    svg = plots.save_svg(figures["months"], tmp_path / "months.svg")
+    assert svg.read_text()[:200].lstrip().startswith("<?xml")
+    empty = wait_figures.share_waiting_over(over.iloc[:0])
+    assert empty.axes[0].texts
+
+
+def test_has_values_spots_all_zero_figures(two: Comparison) -> None:
+    assert plots.has_values(two.summary, ["served"])
+    assert not plots.has_values(two.summary, ["protection_orders_expired", "no_such_kpi"])

@@ -92,11 +92,17 @@ def _months(calendar: pd.Series, min_days: int = 14) -> pd.Series:
 
 
 def _groups(rows: pd.DataFrame):  # type: ignore[no-untyped-def]
-    """(scenario, procedure, rows) for every procedure and ``all``, in order."""
+    """(scenario, procedure, rows) for ``all`` and every procedure, in the scenario's order."""
+    procedure = rows["procedure"]
+    order = (list(procedure.cat.categories) if isinstance(procedure.dtype, pd.CategoricalDtype)
+             else list(pd.unique(procedure.astype(str))))
     for name, part in rows.groupby(rows["scenario"].astype(str), sort=False):
         yield str(name), "all", part
-        for proc, sub in part.groupby(part["procedure"].astype(str), sort=False):
-            yield str(name), str(proc), sub
+        text = part["procedure"].astype(str).to_numpy()
+        for proc in order:
+            mine = text == str(proc)
+            if mine.any():
+                yield str(name), str(proc), part[mine]
 
 
 def waits_by_month(applicants: pd.DataFrame, daily: pd.DataFrame,

@@ -15,13 +15,18 @@ Assumptions and conventions:
 * Wait distributions are Kaplan-Meier estimates in which applicants still waiting at the
   horizon, or who gave up, are right-censored, consistent with
   :func:`sim.analysis.metrics.km_quantile`.
-* A table without the rows a figure needs gives a figure that says so, never an exception.
+* A table without the rows a figure needs gives a figure that says so, never an exception;
+  :func:`has_values` lets a report skip a figure that would show only zeros.
+* Scenario ``k`` always has colour ``C{k}``, line style and marker ``STYLES[k]``, so a what-if
+  whose curve coincides with the baseline's stays visible (dashes and markers over a line).
+* Axes read as plain numbers (``12,000``, not ``1.2e4``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,6 +37,8 @@ from sim.analysis.intervals import km_curve
 from sim.experiments.io import atomic_write
 
 WIDTH, HEIGHT = 7.5, 4.2
+STYLES = (("-", "o"), ("--", "s"), (":", "^"), ("-.", "D"), ((0, (5, 1, 1, 1)), "v"))
+"""Line style and marker of scenario ``k`` (cycled)."""
 
 
 km_cdf = km_curve  # the Kaplan-Meier curve of sim.analysis.intervals, kept under its old name
@@ -51,15 +58,16 @@ def wait_distribution(applicants: pd.DataFrame, title: str = "Wait for a first a
     max_days
         Right end of the x axis (default: the largest observed wait).
     """
-    fig, ax = _figure(title)
+    fig, ax = new_figure(title)
     rows = applicants
     if "after_warmup" in rows.columns:
         rows = rows[rows["after_warmup"].to_numpy(dtype=bool)]
     drawn = False
-    for name, group in _by_scenario(rows):
+    for k, (name, group) in enumerate(_by_scenario(rows)):
         t, cdf = km_cdf(group["wait_days"].to_numpy(), ~group["censored"].to_numpy(dtype=bool))
         if t.size:
-            ax.step(np.r_[0.0, t], np.r_[0.0, cdf], where="post", label=str(name))
+            ax.step(np.r_[0.0, t], np.r_[0.0, cdf], where="post", label=str(name),
+                    **style(k, t.size + 1))
             drawn = True
     if not drawn:
         return _empty(fig, ax, "no applicant got an appointment")
@@ -79,38 +87,41 @@ def backlog_by_month(daily: pd.DataFrame, procedure: str = "all",
 
     The band spans the lowest and highest replication's monthly mean.
     """
-    fig, ax = _figure(title)
+    fig, ax = new_figure(title)
     rows = daily[daily["procedure"].astype(str) == procedure]
     if rows.empty:
         return _empty(fig, ax, f"no daily rows for procedure '{procedure}'")
     rows = rows.assign(month=pd.to_datetime(rows["date"]).dt.to_period("M").dt.to_timestamp())
-    for name, group in _by_scenario(rows):
+    for k, (name, group) in enumerate(_by_scenario(rows)):
         per_rep = group.groupby(["replication", "month"], observed=True)["backlog_end"].mean()
         by_month = per_rep.groupby(level="month")
         mean, low, high = by_month.mean(), by_month.min(), by_month.max()
-        line = ax.plot(mean.index, mean.to_numpy(), marker="o", ms=3, label=str(name))[0]
+        line = ax.plot(mean.index, mean.to_numpy(), label=str(name), **style(k))[0]
         ax.fill_between(mean.index, low.to_numpy(), high.to_numpy(), color=line.get_color(),
                         alpha=0.15, lw=0)
     ax.set_ylabel("people still looking (monthly mean)")
     ax.set_ylim(bottom=0)
     ax.legend(frameon=False)
+    month_axis(ax)
     fig.autofmt_xdate()
     return fig
 
 
 def kpi_comparison(summary: pd.DataFrame, kpis: Sequence[str], procedure: str = "all",
-                   title: str = "KPIs by scenario", first_colour: int = 0) -> Figure:
+                   title: str = "KPIs by scenario", first_colour: int = 0,
+                   labels: Callable[[str], str] = str) -> Figure:
     """One panel per KPI: the mean of each scenario with its confidence interval.
 
     ``summary`` has columns scenario, kpi, procedure, mean, ci_low, ci_high
     (:func:`sim.analysis.metrics.summarise` per scenario). KPIs absent from ``summary``, or NaN for
     every scenario, are left out.
-    Scenario ``k`` is drawn in colour ``C{first_colour + k}``, as in the line figures.
+    Scenario ``k`` is drawn in colour ``C{first_colour + k}``, as in the line figures;
+    ``labels`` turns a KPI name into its panel title (the glossary's label, say).
     """
     rows = summary[summary["procedure"].astype(str) == procedure]
     present = [k for k in kpis if np.isfinite(rows.loc[rows["kpi"] == k, "mean"]).any()]
     if not present:
-        fig, ax = _figure(title)
+        fig, ax = new_figure(title)
         return _empty(fig, ax, "none of these KPIs was produced: " + ", ".join(kpis))
     cols = min(3, len(present))
     nrows = -(-len(present) // cols)
@@ -122,23 +133,24 @@ def kpi_comparison(summary: pd.DataFrame, kpis: Sequence[str], procedure: str = 
         _interval_bars(ax, part["scenario"].astype(str).tolist(), part["mean"].to_numpy(float),
                        part["ci_low"].to_numpy(float), part["ci_high"].to_numpy(float),
                        first_colour)
-        ax.set_title(kpi, fontsize=9)
+        ax.set_title(labels(kpi), fontsize=9, wrap=True)
+        plain_numbers(ax)
     for ax in axes[len(present):]:
         ax.set_visible(False)
     return fig
 
 
 def differences(diffs: pd.DataFrame, kpis: Sequence[str], procedure: str = "all",
-                title: str = "Paired differences against the baseline (95 % interval)") -> Figure:
+                title: str = "Paired differences against the baseline (95 % interval)",
+                labels: Callable[[str], str] = str) -> Figure:
     """One panel per KPI: each scenario's mean paired difference with the baseline.
 
-    ``diffs`` has columns scenario, baseline, kpi, procedure, difference, ci_low, ci_high
-    (:func:`sim.experiments.compare.paired_differences`). An interval that misses 0 is a real
-    effect.
+    ``diffs`` is :func:`sim.experiments.compare.paired_differences`' table. An interval that
+    misses 0 is a real effect.
     """
     return kpi_comparison(
-        diffs.rename(columns={"difference": "mean"}), kpis, procedure, title, first_colour=1
-    )
+        diffs.rename(columns={"difference": "mean"}), kpis, procedure, title, first_colour=1,
+        labels=labels)
 
 
 def frontier(plans: pd.DataFrame, kpi: str, threshold: float | None = None,
@@ -149,7 +161,7 @@ def frontier(plans: pd.DataFrame, kpi: str, threshold: float | None = None,
     ``plans`` has a cost column, a ``kpi`` column (the KPI's mean), and optionally
     ``feasible`` and ``frontier`` booleans; ``chosen`` is the row label of the chosen plan.
     """
-    fig, ax = _figure(title)
+    fig, ax = new_figure(title)
     if plans.empty or kpi not in plans.columns:
         return _empty(fig, ax, f"no evaluated plan with KPI '{kpi}'")
     feasible = plans.get("feasible", pd.Series(True, index=plans.index)).to_numpy(bool)
@@ -175,15 +187,76 @@ def save_png(fig: Figure, path: str | Path, dpi: int = 110) -> Path:
     return atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=dpi))
 
 
+def save_svg(fig: Figure, path: str | Path) -> Path:
+    """Write ``fig`` as an SVG (vector, for documents), atomically."""
+    return atomic_write(path, lambda tmp: fig.savefig(tmp, format="svg"))
+
+
+def has_values(summary: pd.DataFrame, kpis: Sequence[str], procedure: str = "all") -> bool:
+    """Whether some scenario has a finite, non-zero mean for one of ``kpis``.
+
+    >>> table = pd.DataFrame({"kpi": ["a", "b"], "procedure": "all", "mean": [0.0, np.nan]})
+    >>> has_values(table, ["a", "b"]), has_values(table.assign(mean=[0.0, 2.0]), ["b"])
+    (False, True)
+    """
+    rows = summary[(summary["procedure"].astype(str) == procedure) & summary["kpi"].isin(kpis)]
+    values = rows["mean"].to_numpy(float)
+    return bool((np.isfinite(values) & (values != 0)).any())
+
+
+def style(k: int, points: int = 12) -> dict[str, Any]:
+    """Colour, line style and marker of scenario ``k``; markers on about ten of ``points``."""
+    line, marker = STYLES[k % len(STYLES)]
+    every = max(1, points // 10)  # markers of scenarios shifted, so coinciding ones alternate
+    return {"color": f"C{k % 10}", "ls": line, "marker": marker, "ms": 4,
+            "markevery": (min(k * max(1, every // 3), every - 1), every), "lw": 1.6}
+
+
+def month_axis(ax: Axes) -> None:
+    """Dates on the x axis as one ``2021-09`` tick per month (fewer on long horizons)."""
+    from matplotlib.dates import AutoDateLocator, DateFormatter
+
+    ax.xaxis.set_major_locator(AutoDateLocator(minticks=3, maxticks=8,
+                                               interval_multiples=True))
+    ax.xaxis.set_major_formatter(DateFormatter("%Y-%m"))
+
+
+def plain_numbers(ax: Axes, axis: str = "y") -> None:
+    """Tick labels as plain numbers with thousands separators, never in scientific notation."""
+    def plain(x: float, _: int) -> str:
+        return f"{x:,.0f}" if abs(x) >= 100 or float(x).is_integer() else f"{x:,.3g}"
+
+    for which in ("x", "y") if axis == "both" else (axis,):
+        getattr(ax, f"{which}axis").set_major_formatter(plain)
+
+
 # --- helpers ------------------------------------------------------------------------------------
 
 
-def _figure(title: str) -> tuple[Figure, Axes]:
+def new_figure(title: str) -> tuple[Figure, Axes]:
+    """One axes with a title, a light grid and plain numbers."""
     fig = Figure(figsize=(WIDTH, HEIGHT), layout="constrained")
     ax = fig.subplots()
     ax.set_title(title)
     ax.grid(alpha=0.3)
+    plain_numbers(ax)
     return fig, ax
+
+
+def panels(title: str, n: int, cols: int = 3) -> tuple[Figure, list[Axes]]:
+    """A figure of ``n`` small panels (``cols`` a row) sharing the title; spare ones hidden."""
+    cols = max(1, min(cols, n))
+    rows = -(-n // cols)
+    fig = Figure(figsize=(3.6 * cols + 0.6, 2.9 * rows + 0.8), layout="constrained")
+    fig.suptitle(title)
+    axes = list(fig.subplots(rows, cols, squeeze=False).ravel())
+    for ax in axes:
+        ax.grid(alpha=0.3)
+        plain_numbers(ax)
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    return fig, axes[:n]
+
 
 
 def _empty(fig: Figure, ax: Axes, message: str) -> Figure:
@@ -202,14 +275,24 @@ def _by_scenario(rows: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
     return [(name, rows[key == name]) for name in names]
 
 
+def _plain_label(x: float) -> str:
+    """A bar's value, plain.
+
+    >>> _plain_label(3176285.0), _plain_label(0.0928), _plain_label(float("nan"))
+    ('3,176,285', '0.0928', 'n/a')
+    """
+    if not np.isfinite(x):
+        return "n/a"
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
+
+
 def _interval_bars(ax: Axes, names: list[str], mean: np.ndarray, low: np.ndarray,
                    high: np.ndarray, first_colour: int = 0) -> None:
     pos = np.arange(len(names))
     err = np.vstack([np.nan_to_num(mean - low), np.nan_to_num(high - mean)])
     colours = [f"C{(first_colour + k) % 10}" for k in range(len(names))]
     bars = ax.bar(pos, np.nan_to_num(mean), color=colours, alpha=0.75)
-    ax.bar_label(bars, [f"{m:.3g}" if np.isfinite(m) else "n/a" for m in mean], fontsize=7,
-                 label_type="center")
+    ax.bar_label(bars, [_plain_label(m) for m in mean], fontsize=7, label_type="center")
     ax.errorbar(pos, np.nan_to_num(mean), yerr=np.clip(err, 0, None), fmt="none",
                 ecolor="black", capsize=3, lw=1)
     ax.axhline(0, color="black", lw=0.6)
