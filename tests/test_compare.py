@@ -137,7 +137,7 @@ def test_report_skips_absent_kpis_and_draws_present_ones(pair: Comparison,
                                                         tmp_path: Path) -> None:
     summary = pair.summary[~pair.summary["kpi"].str.startswith(("protection_order", "bot_"))]
     absent = pair._replace(summary=summary)
-    html = write_report(absent, tmp_path / "a").read_text(encoding="utf-8")
+    html = write_report(absent, tmp_path / "a", lang="en").read_text(encoding="utf-8")
     assert "Skipped: these results hold no KPI named protection_order*" in html
     assert "figures/protection-orders-expired.png" not in html
     extra = pd.DataFrame({"scenario": pair.labels, "kpi": "protection_orders_expired",

@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 
 from sim.analysis.metrics import km_quantile
 from sim.experiments.compare import Comparison, compare
-from sim.faces import plots
+from sim.faces import plan_figures, plots
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -77,7 +77,7 @@ def test_figures_tolerate_missing_rows(two: Comparison) -> None:
     for fig in (
         plots.wait_distribution(c.applicants.iloc[:0]),
         plots.backlog_by_month(c.daily, procedure="nope"),
-        plots.frontier(pd.DataFrame(), "wait_days_p90"),
+        plan_figures.frontier(pd.DataFrame(), "wait_days_p90"),
     ):
         assert isinstance(fig, Figure)
         assert fig.axes[0].texts, "an empty figure must say why"
@@ -86,7 +86,7 @@ def test_figures_tolerate_missing_rows(two: Comparison) -> None:
 def test_frontier_marks_the_chosen_plan() -> None:
     plans = pd.DataFrame({"staff_cost_eur": [1.0, 2.0, 3.0], "wait_days_p90": [40.0, 25.0, 10.0],
                           "feasible": [False, True, True], "frontier": [True, True, True]})
-    fig = plots.frontier(plans, "wait_days_p90", threshold=30, chosen=1)
+    fig = plan_figures.frontier(plans, "wait_days_p90", threshold=30, chosen=1)
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert "least-cost plan" in labels and "target 30" in labels
 

@@ -66,8 +66,7 @@ def wait_distribution(applicants: pd.DataFrame, title: str = "Wait for a first a
     for k, (name, group) in enumerate(_by_scenario(rows)):
         t, cdf = km_cdf(group["wait_days"].to_numpy(), ~group["censored"].to_numpy(dtype=bool))
         if t.size:
-            ax.step(np.r_[0.0, t], np.r_[0.0, cdf], where="post", label=str(name),
-                    **style(k, t.size + 1))
+            ax.step(*steps(t, cdf), where="post", label=str(name), **style(k, 400))
             drawn = True
     if not drawn:
         return _empty(fig, ax, "no applicant got an appointment")
@@ -153,35 +152,6 @@ def differences(diffs: pd.DataFrame, kpis: Sequence[str], procedure: str = "all"
         labels=labels)
 
 
-def frontier(plans: pd.DataFrame, kpi: str, threshold: float | None = None,
-             chosen: int | None = None, cost: str = "staff_cost_eur",
-             title: str = "Cost against target") -> Figure:
-    """Each evaluated plan's cost against a target KPI, the frontier and the threshold.
-
-    ``plans`` has a cost column, a ``kpi`` column (the KPI's mean), and optionally
-    ``feasible`` and ``frontier`` booleans; ``chosen`` is the row label of the chosen plan.
-    """
-    fig, ax = new_figure(title)
-    if plans.empty or kpi not in plans.columns:
-        return _empty(fig, ax, f"no evaluated plan with KPI '{kpi}'")
-    feasible = plans.get("feasible", pd.Series(True, index=plans.index)).to_numpy(bool)
-    x, y = plans[cost].to_numpy(float), plans[kpi].to_numpy(float)
-    ax.scatter(x[feasible], y[feasible], s=18, color="tab:green", label="meets the targets")
-    ax.scatter(x[~feasible], y[~feasible], s=18, color="tab:red", marker="x", label="misses")
-    if "frontier" in plans.columns:
-        front = plans[plans["frontier"].to_numpy(bool)].sort_values(cost)
-        ax.plot(front[cost], front[kpi], color="black", lw=1, label="frontier")
-    if threshold is not None:
-        ax.axhline(threshold, color="grey", ls="--", lw=1, label=f"target {threshold:g}")
-    if chosen is not None and chosen in plans.index:
-        ax.scatter([plans.at[chosen, cost]], [plans.at[chosen, kpi]], s=120,
-                   facecolors="none", edgecolors="black", label="least-cost plan")
-    ax.set_xlabel(cost.replace("_", " "))
-    ax.set_ylabel(kpi)
-    ax.legend(frameon=False, fontsize=8)
-    return fig
-
-
 def save_png(fig: Figure, path: str | Path, dpi: int = 110) -> Path:
     """Write ``fig`` as a PNG, atomically."""
     return atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=dpi))
@@ -202,6 +172,16 @@ def has_values(summary: pd.DataFrame, kpis: Sequence[str], procedure: str = "all
     rows = summary[(summary["procedure"].astype(str) == procedure) & summary["kpi"].isin(kpis)]
     values = rows["mean"].to_numpy(float)
     return bool((np.isfinite(values) & (values != 0)).any())
+
+
+def steps(t: np.ndarray, cdf: np.ndarray, n: int = 400) -> tuple[np.ndarray, np.ndarray]:
+    """A Kaplan-Meier curve from 0, read at ``n`` evenly spaced days (enough for the eye,
+    and a figure of 100,000 applicants saves in a fraction of a second)."""
+    if t.size <= n:
+        return np.r_[0.0, t], np.r_[0.0, cdf]
+    grid = np.linspace(0.0, float(t[-1]), n)
+    k = np.searchsorted(t, grid, side="right")
+    return grid, np.where(k > 0, cdf[np.maximum(k - 1, 0)], 0.0)
 
 
 def style(k: int, points: int = 12) -> dict[str, Any]:

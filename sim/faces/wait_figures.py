@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
 
 from sim.analysis.intervals import km_curve
@@ -135,8 +134,8 @@ def wait_distribution_by_procedure(applicants: pd.DataFrame,
             t, cdf = km_curve(group["wait_days"].to_numpy(float),
                               ~group["censored"].to_numpy(bool))
             if t.size:
-                ax.step(np.r_[0.0, t], np.r_[0.0, cdf], where="post", label=str(name),
-                        **plots.style(k, t.size + 1))
+                ax.step(*plots.steps(t, cdf), where="post", label=str(name),
+                        **plots.style(k, 400))
         ax.set_title(proc, fontsize=9)
         ax.set_ylim(0, 1)
         _percent_axis(ax)
