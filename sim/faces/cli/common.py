@@ -143,8 +143,9 @@ def kpi_rich_table(kpis: pd.DataFrame, title: str, lang: str = "en") -> Table:
     from sim.analysis import formats, glossary
 
     table = Table(title=escape(title), title_justify="left")
-    for name, justify in (("indicator", "left"), ("kpi", "left"), ("procedure", "left"),
-                          ("mean", "right"), ("95% interval", "right"), ("n", "right")):
+    table.add_column("indicator", max_width=34, overflow="fold")  # long labels wrap
+    for name, justify in (("kpi", "left"), ("procedure", "left"), ("mean", "right"),
+                          ("95% interval", "right"), ("n", "right")):
         table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
     previous = None
     for row in kpis.itertuples():

@@ -139,7 +139,8 @@ def _differences_table(result: Comparison, kpis: list[str] | None, lang: str) ->
 
     table = Table(title=escape(f"{' vs '.join(result.labels)}: seed {result.seed}, "
                                f"{result.n_replications} replications"), title_justify="left")
-    for name, justify in (("indicator", "left"), ("scenario", "left"), ("mean", "right"),
+    table.add_column("indicator", max_width=34, overflow="fold")  # long labels wrap
+    for name, justify in (("scenario", "left"), ("mean", "right"),
                           ("difference [95% interval]", "right")):
         table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
     s, d = result.summary, result.differences
