@@ -143,3 +143,23 @@ def test_rounding_noise_is_no_difference() -> None:
     row = paired_differences(reps, "a").iloc[0]
     assert (row["difference"], row["ci_low"], row["ci_high"]) == (0.0, 0.0, 0.0)
     assert not row["significant"]
+
+
+@pytest.mark.slow
+def test_the_baseline_and_every_what_if_keep_their_intervals_in_their_domains() -> None:
+    """Every bundled what-if against the Val-de-Marne baseline, on a shorter horizon."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "scenarios"
+    short = ["horizon.start=2021-06-01", "horizon.days=120", "horizon.warmup_days=20"]
+    files = [root / "val-de-marne-2021.yaml", *sorted((root / "what-ifs").glob("*.yaml"))]
+    c = compare([load(f, short) for f in files], seed=2, replications=2, min_events=0)
+    assert len(c.labels) == len(files) >= 9
+    assert _outside(c.summary).empty, _outside(c.summary)
+    d = c.differences.dropna(subset=["ci_low"])
+    implied = d.assign(ci_low=d["baseline_mean"] + d["ci_low"],
+                       ci_high=d["baseline_mean"] + d["ci_high"])
+    assert _outside(implied).empty, _outside(implied)
+    near = [glossary.near_zero(str(k), b) for k, b in zip(d["kpi"], d["baseline_mean"],
+                                                          strict=True)]
+    assert d.loc[near, "relative"].isna().all()  # no percentage against a baseline near 0

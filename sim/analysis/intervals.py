@@ -53,8 +53,10 @@ def bounded_interval(values: np.ndarray, domain: str | None,
     Shares get a Student-t interval on the logit scale, positive quantities (``count``,
     ``days``, ``eur``) on the log scale, both by the delta method around the mean; others
     (``margin``, or no domain) a plain Student-t interval. The ends never leave the domain.
+    Values outside the domain (a KPI's defect, such as a utilisation above 1) make the delta
+    method meaningless: they get the plain interval, cut at the domain's ends.
     Protection orders expired in five replications, 0, 0, 3, 12 and 2: the plain interval
-    would start at -2.6 orders; this one starts above 0 and reaches further up.
+    would start at -2.8 orders; this one starts above 0 and reaches further up.
 
     >>> m, lo, hi, n = bounded_interval(np.array([0.0, 0.0, 3.0, 12.0, 2.0]), "count")
     >>> m, round(lo, 2), round(hi, 1), n
@@ -63,6 +65,8 @@ def bounded_interval(values: np.ndarray, domain: str | None,
     [0.953, 0.593, 0.997]
     >>> bounded_interval(np.array([5.0, 5.0]), "eur")
     (5.0, 5.0, 5.0, 2)
+    >>> [round(x, 4) for x in bounded_interval(np.array([0.997, 1.003, 0.998]), "share")[:3]]
+    [0.9993, 0.9913, 1.0]
     """
     mean, half, n = t_halfwidth(values, confidence)
     if not math.isfinite(half):
@@ -70,6 +74,9 @@ def bounded_interval(values: np.ndarray, domain: str | None,
     if half == 0:
         return mean, mean, mean, n
     low, high, scale = glossary.DOMAINS.get(domain or "", (-math.inf, math.inf, "t"))
+    finite = values[np.isfinite(values)]
+    if finite.size and (finite.min() < low or finite.max() > high):
+        scale = "t"
     if scale == "logit" and 0 < mean < 1:
         width = half / (mean * (1 - mean))
         centre = math.log(mean / (1 - mean))

@@ -157,7 +157,7 @@ def kpi_rich_table(kpis: pd.DataFrame, title: str, lang: str = "en") -> Table:
             "" if same else escape(glossary.label(kpi, lang, capital=True)),
             "" if same else escape(kpi), escape(str(row.procedure)),
             formats.value(kpi, row.mean, lang),
-            f"{formats.number(low, lang)} - {formats.number(high, lang)}"
+            f"{formats.number(low, lang)} - {formats.number(high, lang)}{' %' if share else ''}"
             if row.ci_high > row.ci_low else "",
             str(row.n),
         )

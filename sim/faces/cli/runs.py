@@ -99,9 +99,9 @@ def _shown(kpis: Any, by_procedure: bool, every: bool, names: list[str] | None) 
 
 
 def _scope(by_procedure: bool, every: bool, names: list[str] | None) -> str:
-    what = "chosen KPIs" if names else "every KPI" if every else "headline KPIs; --all for " \
-        "every KPI"
-    return f"{what}, {'by procedure' if by_procedure else 'all procedures'}; all in kpis.csv"
+    what = "chosen KPIs" if names else "every KPI" if every else "headline KPIs"
+    where = "by procedure" if by_procedure else "all procedures"
+    return f"{what}, {where}; --all, --by-procedure or kpis.csv for the rest"
 
 
 def _write_results(out_dir: Path, results: Results, spec: Scenario,
