@@ -24,7 +24,6 @@ from sim.analysis import formats, glossary, narrative, waits_over_time
 from sim.experiments.compare import Comparison
 from sim.faces import plots
 from sim.faces.report import KPI_PANELS, OPTIONAL, optional_kpis
-from sim.scenario import Scenario
 
 DEFAULT_CARDS = glossary.HEADLINE
 UTILISATION = ("front_office_utilisation", "back_office_utilisation")
@@ -144,12 +143,6 @@ def answers(c: Comparison, lang: str, period_days: float | None = None) -> dict[
     """The summary in words of every what-if, from the comparison's tables."""
     return narrative.summaries(c.summary, c.differences, c.labels, lang, events=c.events,
                                period_days=period_days)
-
-
-def measured_days(scenarios: list[Scenario]) -> float | None:
-    """Days measured after the warm-up, when every scenario measures the same number."""
-    days = {s.horizon.days - s.horizon.warmup_days for s in scenarios}
-    return float(days.pop()) if len(days) == 1 else None
 
 
 def wait_tables(c: Comparison, over_days: float) -> tuple[pd.DataFrame, pd.DataFrame]:

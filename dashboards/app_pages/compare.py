@@ -8,6 +8,7 @@ import streamlit as st
 import views
 
 from sim.experiments.compare import Comparison
+from sim.faces.report import measured_days
 from sim.scenario.errors import ScenarioError
 from sim.scenario.files import dump_yaml
 
@@ -70,7 +71,7 @@ st.caption(f"Baseline **{c.labels[0]}**; seed {c.seed}; {c.n_replications} repli
 # --- the answer in words --------------------------------------------------------------------
 
 specs_run = [lib.entries[x].scenario for x in c.labels if x in lib.entries]
-period = views.measured_days(specs_run) if len(specs_run) == len(c.labels) else None
+period = measured_days(specs_run) if len(specs_run) == len(c.labels) else None
 for name, sentences in views.answers(c, lang, period).items():
     st.markdown(f"**{name}** — " + " ".join(sentences))
 if c.events is not None and c.events["few"].astype(bool).any():
