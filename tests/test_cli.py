@@ -348,18 +348,24 @@ def test_version() -> None:
 
 
 def test_help_answers_in_under_a_second() -> None:
-    """The command modules import the simulator inside their commands (median of three)."""
+    """The command modules import the simulator inside their commands. Measured as the CPU
+    time of the process (median of three), which other work on a shared machine does not
+    inflate as it does the wall-clock time."""
+    import resource
     import statistics
     import subprocess
     import sys
-    import time
+
+    def cpu() -> float:
+        use = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return use.ru_utime + use.ru_stime
 
     times = []
     for _ in range(3):
-        started = time.perf_counter()
+        before = cpu()
         done = subprocess.run([sys.executable, "-m", "sim.faces.cli", "--help"],
                               capture_output=True, text=True, check=True)
-        times.append(time.perf_counter() - started)
+        times.append(cpu() - before)
         assert "compare" in done.stdout
     assert statistics.median(times) < 1.0, times
     heavy = subprocess.run([sys.executable, "-c", "import sys, sim.faces.cli.main; print("

@@ -49,7 +49,7 @@ def number(x: float, lang: str = "en", digits: int | None = None, signed: bool =
         x = round(x, digits - 1 - magnitude)
     decimals = 0 if x == 0 or abs(x) >= 10 ** (digits - 1) else digits - 1 - math.floor(
         math.log10(abs(x)))
-    text = f"{x:{'+' if signed else ''},.{max(decimals, 0)}f}"
+    text = f"{x:{'+' if signed and x != 0 else ''},.{max(decimals, 0)}f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     if lang == "fr":
@@ -103,6 +103,23 @@ def value(kpi: str, x: float, lang: str = "en", signed: bool = False) -> str:
         return money(x, lang, signed)
     u = glossary.unit(kpi, lang)
     return f"{number(x, lang, None, signed)}{sep}{u}" if u else number(x, lang, None, signed)
+
+
+def interval(kpi: str, low: float, high: float, lang: str = "en", signed: bool = False) -> str:
+    """``[low, high]`` as plain numbers in the unit :func:`value` shows (per cent, points)
+    for the KPI; empty when there is no spread.
+
+    >>> interval("abandoned_share", -0.00525, -0.00278, signed=True)
+    '[-0.525, -0.278]'
+    >>> interval("staff_cost_eur", 5.0, 5.0), interval("served", 1200.0, 1410.5, "fr")
+    ('', '[1\xa0200, 1\xa0410]')
+    """
+    if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)) \
+            or high <= low:
+        return ""
+    scale = 100.0 if glossary.domain(kpi) == "share" else 1.0
+    a, b = (number(scale * x, lang, None, signed) for x in (low, high))
+    return f"[{a}, {b}]"
 
 
 def relative(r: float, lang: str = "en", digits: int = 2) -> str:

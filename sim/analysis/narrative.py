@@ -39,11 +39,19 @@ def _level(kpi: str, row: pd.Series, a: float, b: float, lang: str) -> str:
         return frame(lang, "count").format(label=label, a=formats.number(a, lang),
                                            b=formats.number(b, lang), change=change, lo=lo,
                                            hi=hi)
-    first = formats.number(a, lang) if t.domain == "days" else formats.value(kpi, a, lang)
+    digits = None  # a change smaller than the rounding gets the digits that show it
+    while formats.number(a, lang, digits) == formats.number(b, lang, digits) and (digits or 3) < 6:
+        digits = (digits or 3) + 1
+    if t.domain == "share":
+        first, last = (formats.percent(x, lang) for x in (a, b))
+    else:
+        unit = glossary.unit(kpi, lang)
+        first = formats.number(a, lang, digits)
+        last = formats.number(b, lang, digits) + (formats.SPACE if lang == "fr" else " ") + unit
     return frame(lang, "level").format(
         verb=verb(lang, row["difference"] > 0, t.domain == "days"), label=label,
         article=article(label, t.gender) if lang == "fr" else "",
-        a=first, b=formats.value(kpi, b, lang), change=change, lo=lo, hi=hi)
+        a=first, b=last.strip(), change=change, lo=lo, hi=hi)
 
 
 def _change(kpi: str, row: pd.Series, lang: str) -> tuple[str, str, str]:
@@ -121,10 +129,12 @@ def what_if(summary: pd.DataFrame, differences: pd.DataFrame, scenario: str, bas
         row = d.loc[kpi]
         if row["n"] < 2 or not math.isfinite(row["difference"]):
             continue
+        a, b = (float(s["mean"].get((name, kpi), math.nan)) for name in (baseline, scenario))
+        if a == 0 and b == 0:
+            continue  # a mechanism neither scenario has (no bots, no protection orders)
         if not bool(row["significant"]):
             still.append(glossary.label(kpi, lang))
             continue
-        a, b = (float(s["mean"].get((name, kpi), math.nan)) for name in (baseline, scenario))
         t = glossary.term(kpi)
         assert t is not None
         if t.domain == "eur" and kpi.startswith("staff_cost"):
@@ -157,14 +167,18 @@ def what_if(summary: pd.DataFrame, differences: pd.DataFrame, scenario: str, bas
     if still:
         shown = still if len(still) <= 4 else [*still[:4], "..."]
         sentences.append(frame(lang, "same").format(labels=join(shown, lang)))
-    sentences += _warnings(events, kpis, lang)[:1]
+    sentences += _warnings(events, kpis, lang, (baseline, scenario))[:1]
     return sentences[:5]
 
 
-def _warnings(events: pd.DataFrame | None, kpis: Sequence[str], lang: str) -> list[str]:
+def _warnings(events: pd.DataFrame | None, kpis: Sequence[str], lang: str,
+              scenarios: Sequence[str] | None = None) -> list[str]:
+    """A warning per headline count resting on few events (in ``scenarios``, if given)."""
     if events is None or events.empty:
         return []
     few = events[events["few"].astype(bool) & events["kpi"].isin(list(kpis))]
+    if scenarios is not None:
+        few = few[few["scenario"].astype(str).isin(list(scenarios))]
     return [frame(lang, "few").format(
         label=glossary.label(str(r.kpi), lang), events=formats.number(
             float(r.events), lang), n=int(r.replications), scenario=r.scenario)

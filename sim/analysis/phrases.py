@@ -39,7 +39,7 @@ FRAMES = {
                  "à {hi})",
         "count": "laisse {b} {label} au lieu de {a} ({change} ; intervalle à 95\u00a0% : {lo} à "
                  "{hi})",
-        "also": "Il {clauses}.",
+        "also": "De plus, il {clauses}.",
         "fewer": "évite environ {d} {label} ({a} au lieu de {b} ; intervalle à 95\u00a0% : {lo} à "
                  "{hi} de moins)",
         "more": "ajoute environ {d} {label} ({b} au lieu de {a} ; intervalle à 95\u00a0% : {lo} à "

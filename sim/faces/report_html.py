@@ -27,6 +27,7 @@ WORDS = {
            "note": "Mean over replications [95 % interval]; a difference is paired replication "
                    "by replication and marked * when its interval excludes 0. Intervals stay "
                    "within each indicator's possible values.",
+           "zero": "0 in every scenario, not shown",
            "all": "Every KPI, all procedures ({n})", "proc": "Every KPI by procedure",
            "tables": "Tables", "svg": "SVG", "few": "Rests on few events",
            "precision": "Precision requested: headline half-widths within {p} % of their "
@@ -41,6 +42,7 @@ WORDS = {
            "note": "Moyenne sur les réplications [intervalle à 95 %] ; un écart est apparié "
                    "réplication par réplication et marqué * quand son intervalle exclut 0. Les "
                    "intervalles restent dans les valeurs possibles de chaque indicateur.",
+           "zero": "nuls dans tous les scénarios, non affichés",
            "all": "Tous les indicateurs, toutes démarches ({n})",
            "proc": "Tous les indicateurs par démarche", "tables": "Tableaux", "svg": "SVG",
            "few": "Repose sur peu d'événements",
@@ -74,9 +76,12 @@ def page(c: Comparison, manifest: Mapping[str, Any], sections: Sequence[Section]
         for label, sentences in answers.items():
             parts.append(f"<h3>{e(label)}</h3><p class='answer'>"
                          + " ".join(e(s) for s in sentences) + "</p>")
-    kpis = present(c, glossary.HEADLINE)
+    kpis = present(c, glossary.HEADLINE, nonzero=True)
+    zeros = [glossary.label(k, lang) for k in present(c, glossary.HEADLINE) if k not in kpis]
     parts += [f"<h2>{w['head']}</h2>", headline_table(c, kpis, lang),
-              f"<p class='note'>{e(w['note'])}</p>", f"<details><summary>{w['defs']}</summary>"
+              f"<p class='note'>{e(w['note'])}"
+              + (f" {e(w['zero'])}: {e(', '.join(zeros))}." if zeros else "") + "</p>",
+              f"<details><summary>{w['defs']}</summary>"
               "<dl>" + "".join(f"<dt>{e(glossary.label(k, lang, capital=True))}</dt><dd>"
                                f"{e(glossary.definition(k, lang))}</dd>" for k in kpis)
               + "</dl></details>"]
@@ -98,21 +103,19 @@ def page(c: Comparison, manifest: Mapping[str, Any], sections: Sequence[Section]
     return "\n".join(p for p in parts if p) + "\n"
 
 
-def present(c: Comparison, kpis: Sequence[str]) -> list[str]:
-    """The KPIs of ``kpis`` that some scenario has (procedure ``all``), in that order."""
+def present(c: Comparison, kpis: Sequence[str], nonzero: bool = False) -> list[str]:
+    """The KPIs of ``kpis`` that some scenario has (procedure ``all``), in that order; with
+    ``nonzero``, only those that are not 0 in every scenario."""
     rows = c.summary[c.summary["procedure"].astype(str) == "all"]
-    have = set(rows.loc[rows["mean"].notna(), "kpi"].astype(str))
+    keep = rows["mean"].notna() & ((rows["mean"] != 0) if nonzero else True)
+    have = set(rows.loc[keep, "kpi"].astype(str))
     return [k for k in kpis if k in have]
 
 
 def cell(kpi: str, mean: float, low: float, high: float, lang: str) -> str:
     """``244 days [241, 247]``; no brackets for a value without spread."""
-    text = formats.value(kpi, mean, lang)
-    if np.isfinite(low) and np.isfinite(high) and high > low:
-        if glossary.domain(kpi) == "share":
-            low, high = 100 * low, 100 * high
-        text += f" [{formats.number(low, lang)}, {formats.number(high, lang)}]"
-    return text
+    bounds = formats.interval(kpi, low, high, lang)
+    return formats.value(kpi, mean, lang) + (f" {bounds}" if bounds else "")
 
 
 def _difference(kpi: str, row: pd.Series, lang: str) -> str:

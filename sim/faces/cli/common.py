@@ -150,15 +150,12 @@ def kpi_rich_table(kpis: pd.DataFrame, title: str, lang: str = "en") -> Table:
     previous = None
     for row in kpis.itertuples():
         kpi = str(row.kpi)
-        share = glossary.domain(kpi) == "share"
-        low, high = (100 * x if share else x for x in (row.ci_low, row.ci_high))
         same = kpi == previous
         table.add_row(
             "" if same else escape(glossary.label(kpi, lang, capital=True)),
             "" if same else escape(kpi), escape(str(row.procedure)),
             formats.value(kpi, row.mean, lang),
-            f"{formats.number(low, lang)} - {formats.number(high, lang)}{' %' if share else ''}"
-            if row.ci_high > row.ci_low else "",
+            escape(formats.interval(kpi, row.ci_low, row.ci_high, lang)),
             str(row.n),
         )
         previous = kpi

@@ -136,9 +136,11 @@ def _differences_table(result: Comparison, kpis: list[str] | None, lang: str) ->
     from rich.table import Table
 
     from sim.analysis import formats, glossary
+    from sim.faces.report_html import present
 
     table = Table(title=escape(f"{' vs '.join(result.labels)}: seed {result.seed}, "
-                               f"{result.n_replications} replications"), title_justify="left")
+                               f"{result.n_replications} replications"), title_justify="left",
+                  caption="* the paired 95 % interval excludes 0", caption_justify="left")
     table.add_column("indicator", max_width=34, overflow="fold")  # long labels wrap
     for name, justify in (("scenario", "left"), ("mean", "right"),
                           ("difference [95% interval]", "right")):
@@ -146,16 +148,16 @@ def _differences_table(result: Comparison, kpis: list[str] | None, lang: str) ->
     s, d = result.summary, result.differences
     s = s[s["procedure"].astype(str) == "all"].set_index(["scenario", "kpi"])
     d = d[d["procedure"].astype(str) == "all"].set_index(["scenario", "kpi"])
-    for kpi in kpis or [k for k in glossary.HEADLINE if k in s.index.get_level_values(1)]:
+    for kpi in kpis or present(result, glossary.HEADLINE, nonzero=True):
         for label in result.labels:
             mean = s["mean"].get((label, kpi), float("nan"))
             shown = ""
             if (label, kpi) in d.index:
                 row = d.loc[(label, kpi)]
-                shown = (f"{formats.value(kpi, row['difference'], lang, signed=True)} "
-                         f"[{formats.value(kpi, row['ci_low'], lang, signed=True)}, "
-                         f"{formats.value(kpi, row['ci_high'], lang, signed=True)}]"
-                         + (" *" if bool(row["significant"]) else ""))
+                bounds = formats.interval(kpi, row["ci_low"], row["ci_high"], lang, True)
+                shown = " ".join(x for x in (
+                    formats.value(kpi, row["difference"], lang, signed=True), bounds,
+                    "*" if bool(row["significant"]) else "") if x)
             first = label == result.labels[0]
             table.add_row(escape(glossary.label(kpi, lang, capital=True)) if first else "",
                           escape(label), formats.value(kpi, mean, lang), shown)

@@ -78,9 +78,16 @@ def run(
     except OSError as exc:
         fail([f"{out_dir}: cannot write results ({exc.strerror or exc})"])
     if not quiet:
-        out.print(kpi_rich_table(_shown(results.kpis, by_procedure, every, shown_kpis),
-                                 f"{spec.name}: {replications} replications, seed {seed} "
-                                 f"({_scope(by_procedure, every, shown_kpis)})", lang))
+        rows = _shown(results.kpis, by_procedure, every, shown_kpis)
+        zero = [] if every or shown_kpis else _zero_kpis(rows)
+        rows = rows[~rows["kpi"].isin(zero)]
+        out.print(kpi_rich_table(rows, f"{spec.name}: {replications} replications, seed {seed} "
+                                       f"({_scope(by_procedure, every, shown_kpis)})", lang))
+        if zero:
+            from sim.analysis import glossary
+
+            out.print("0 in every replication (not shown): " + ", ".join(
+                glossary.label(k, lang) for k in zero), markup=False, highlight=False)
     err.print(f"wrote {escape(str(out_dir))}/ (kpis.csv, replications.csv, applicants.parquet, "
               f"daily.parquet, scenario.yaml, manifest.json) in {elapsed:.1f} s")
 
@@ -98,10 +105,19 @@ def _shown(kpis: Any, by_procedure: bool, every: bool, names: list[str] | None) 
     return rows.iloc[rows["kpi"].map(order).argsort(kind="stable")]
 
 
+def _zero_kpis(rows: Any) -> list[str]:
+    """KPIs whose every shown row is 0 (a mechanism this scenario does not have)."""
+    zero = rows.groupby("kpi", sort=False)["mean"].apply(lambda m: bool((m == 0).all()))
+    return [str(k) for k, z in zero.items() if z]
+
+
 def _scope(by_procedure: bool, every: bool, names: list[str] | None) -> str:
     what = "chosen KPIs" if names else "every KPI" if every else "headline KPIs"
     where = "by procedure" if by_procedure else "all procedures"
-    return f"{what}, {where}; --all, --by-procedure or kpis.csv for the rest"
+    more = [flag for flag, shown in (("--all", every or names), ("--by-procedure", by_procedure))
+            if not shown]
+    return f"{what}, {where}; " + (f"{' or '.join(more)} for more, " if more else "") + \
+        "kpis.csv has them all"
 
 
 def _write_results(out_dir: Path, results: Results, spec: Scenario,
