@@ -238,3 +238,16 @@ def test_cli_compare_bad_input(files: dict[str, Path], tmp_path: Path) -> None:
     assert any("missing.yaml: file not found" in line for line in lines)
     assert not (tmp_path / "o").exists()
     assert failed("report", tmp_path)[0].startswith(f"{tmp_path}: not a comparison output")
+
+
+def test_report_rebuilds_the_tables_of_an_earlier_prefsim(pair: Comparison,
+                                                          tmp_path: Path) -> None:
+    """Folders written before the relative intervals existed are summarised again."""
+    write_report(pair, tmp_path, lang="en")
+    old = pd.read_csv(tmp_path / "differences.csv").drop(columns=["relative_low",
+                                                                  "relative_high"])
+    old.to_csv(tmp_path / "differences.csv", index=False)
+    (tmp_path / "events.csv").unlink()
+    (tmp_path / "report.html").unlink()
+    assert invoke("report", tmp_path).exit_code == 0
+    assert "What each scenario changes" in (tmp_path / "report.html").read_text(encoding="utf-8")

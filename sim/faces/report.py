@@ -33,7 +33,12 @@ from sim import __version__
 from sim.analysis import formats, glossary, narrative
 from sim.analysis.waits_over_time import waiting_over, waits_by_month
 from sim.experiments import io
-from sim.experiments.compare import Comparison
+from sim.experiments.compare import (
+    Comparison,
+    events_table,
+    paired_differences,
+    summarise_by_scenario,
+)
 from sim.experiments.optimise import Optimisation
 from sim.faces import plan_figures, plots, wait_figures
 from sim.faces.report_html import Section, page
@@ -136,7 +141,9 @@ def write_report(comparison: Comparison, out_dir: str | Path,
 
 
 def load_comparison(out_dir: str | Path) -> tuple[Comparison, dict[str, Any]]:
-    """Read back what :func:`write_report` wrote (to rebuild the report)."""
+    """Read back what :func:`write_report` wrote (to rebuild the report); the tables of an
+    earlier prefsim, without the relative intervals, are summarised again from
+    ``replications.csv`` with today's intervals."""
     out = Path(out_dir)
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     csv = {name: pd.read_csv(out / f"{name}.csv", keep_default_na=True)
@@ -144,6 +151,11 @@ def load_comparison(out_dir: str | Path) -> tuple[Comparison, dict[str, Any]]:
            + (("events",) if (out / "events.csv").is_file() else ())}
     for table in csv.values():
         table["scenario"] = table["scenario"].astype(str)
+    if "relative_low" not in csv["differences"].columns:  # written by an earlier prefsim:
+        reps, base = csv["replications"], str(manifest["scenarios"][0])  # today's intervals
+        csv["summary"] = summarise_by_scenario(reps)
+        csv["differences"] = paired_differences(reps, base)
+        csv["events"] = events_table(reps)
     comparison = Comparison(
         list(manifest["scenarios"]), csv["replications"], csv["summary"], csv["differences"],
         csv["precision"], pd.read_parquet(out / "applicants.parquet"),
