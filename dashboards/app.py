@@ -107,7 +107,7 @@ def _presets() -> None:
         messages += [f"{p} Ignored." for p in problems]
         good = [k for k in cards if glossary.term(k) is not None]
         if good:
-            st.session_state["cmp.cards"] = good
+            st.session_state["cmp.cards"] = st.session_state["cmp.cards.wanted"] = good
     if "lang" in params:
         wanted = params.get_all("lang")[-1]
         if wanted in ("fr", "en"):

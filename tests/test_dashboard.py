@@ -293,6 +293,10 @@ def test_a_comparison_per_procedure_and_in_french() -> None:
     at.selectbox(key="cmp.procedure").set_value("renewal").run()
     no_exception(at)
     assert [m.value for m in at.metric] != before and at.metric[0].label == "Attente médiane"
+    segment = "Attente du 9e décile (personnes sans accès au numérique)"
+    assert segment not in {m.label for m in at.metric}  # a segment KPI exists for all only
+    at.selectbox(key="cmp.procedure").set_value("all").run()
+    assert segment in {m.label for m in at.metric}  # and comes back with it
     at.number_input(key="cmp.over_days").set_value(30.0).run()
     no_exception(at)
     assert "Waiting more than 30 days" in [t.label for t in at.tabs]

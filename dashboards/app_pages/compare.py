@@ -88,9 +88,19 @@ procedure = st.selectbox("Procedure", procedures, key="cmp.procedure",
                          help="Cards, charts and tables for one procedure (segment KPIs by "
                               "channel or digital access exist for all procedures only).")
 available = views.card_kpis(c, procedure)
-st.session_state.setdefault("cmp.cards", [k for k in views.DEFAULT_CARDS if k in available])
-st.session_state["cmp.cards"] = [k for k in st.session_state["cmp.cards"] if k in available]
-shown = st.multiselect("KPI cards", available, key="cmp.cards",
+# the cards asked for, kept across procedures (a segment KPI exists for all procedures only)
+wanted = st.session_state.setdefault(
+    "cmp.cards.wanted", list(st.session_state.get("cmp.cards", views.DEFAULT_CARDS)))
+st.session_state["cmp.cards"] = [k for k in wanted if k in available]
+
+
+def _remember() -> None:
+    chosen = st.session_state["cmp.cards"]
+    st.session_state["cmp.cards.wanted"] = [*(k for k in wanted if k not in available),
+                                            *chosen]
+
+
+shown = st.multiselect("KPI cards", available, key="cmp.cards", on_change=_remember,
                        format_func=lambda k: views.label(k, lang),
                        help="The headline KPIs by default; hover a card for its definition.")
 heads = st.columns(len(c.labels))
