@@ -140,7 +140,8 @@ def _differences_table(result: Comparison, kpis: list[str] | None, lang: str) ->
 
     table = Table(title=escape(f"{' vs '.join(result.labels)}: seed {result.seed}, "
                                f"{result.n_replications} replications"), title_justify="left",
-                  caption="* the paired 95 % interval excludes 0", caption_justify="left")
+                  caption="* l'intervalle apparié à 95 % exclut 0" if lang == "fr" else
+                  "* the paired 95 % interval excludes 0", caption_justify="left")
     table.add_column("indicator", max_width=34, overflow="fold")  # long labels wrap
     for name, justify in (("scenario", "left"), ("mean", "right"),
                           ("difference [95% interval]", "right")):
