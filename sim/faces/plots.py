@@ -66,7 +66,8 @@ def wait_distribution(applicants: pd.DataFrame, title: str = "Wait for a first a
     for k, (name, group) in enumerate(_by_scenario(rows)):
         t, cdf = km_cdf(group["wait_days"].to_numpy(), ~group["censored"].to_numpy(dtype=bool))
         if t.size:
-            ax.step(*steps(t, cdf), where="post", label=str(name), **style(k, 400))
+            x, y = steps(t, cdf)
+            ax.step(x, y, where="post", label=str(name), **style(k, x.size))
             drawn = True
     if not drawn:
         return _empty(fig, ax, "no applicant got an appointment")

@@ -134,8 +134,8 @@ def wait_distribution_by_procedure(applicants: pd.DataFrame,
             t, cdf = km_curve(group["wait_days"].to_numpy(float),
                               ~group["censored"].to_numpy(bool))
             if t.size:
-                ax.step(*plots.steps(t, cdf), where="post", label=str(name),
-                        **plots.style(k, 400))
+                x, y = plots.steps(t, cdf)
+                ax.step(x, y, where="post", label=str(name), **plots.style(k, x.size))
         ax.set_title(proc, fontsize=9)
         ax.set_ylim(0, 1)
         _percent_axis(ax)
