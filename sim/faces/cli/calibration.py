@@ -18,34 +18,39 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from sim import __version__
-from sim.experiments import io
-from sim.experiments import national as nat
-from sim.experiments.calibration.fit import Fit, calibrate
-from sim.experiments.calibration.parameters import DEFAULT_PARAMETERS, apply, parse_parameter
-from sim.experiments.calibration.report import _num, report
-from sim.experiments.calibration.targets import DEFAULT_TARGETS, PUBLISHED, parse_target
-from sim.experiments.data import figures, references, sources
-from sim.faces.cli.common import Seed, err, fail, out
-from sim.scenario import Scenario
-from sim.scenario.errors import ScenarioError
-from sim.scenario.files import dump_yaml
-from sim.scenario.loader import load
+from sim.experiments.data import sources
+from sim.faces.cli.common import Force, FreshOut, Seed, err, fail, out, output_dir
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from sim.experiments.calibration.fit import Fit
+    from sim.scenario import Scenario
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
 BASELINE = Path("scenarios/val-de-marne-2021.yaml")
 FIT_DIR = Path("data/calibration/val-de-marne-2021")
+# Written out so that `prefsim --help` need not import the calibration (tests/test_cli.py
+# checks them against DEFAULT_PARAMETERS, PUBLISHED and DEFAULT_TARGETS).
+PARAM_DEFAULTS = "latent_demand=0.3:3, back_office_hours=0.5:4, bot_requests=0.1:10"
+PUBLISHED_TARGETS = ("race_appointments_per_week, appointment_wait, first_title_delay, "
+                     "renewal_delay, blocked_requests")
+TARGET_DEFAULTS = "appointment_wait, first_title_delay, blocked_requests"
 
 
 def _scenario(path: Path, overrides: list[str] | None = None) -> Scenario:
     """Load a scenario after checking its data references; one line per problem."""
+    from sim.experiments.data import references
+    from sim.scenario.errors import ScenarioError
+    from sim.scenario.loader import load
+
     try:
         problems = references.check_references(path) if path.is_file() else []
         if problems:
@@ -64,22 +69,31 @@ def calibrate_command(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")] = BASELINE,
     params: Annotated[list[str] | None, typer.Option(
         "--param", "-p", help="NAME=LOW:HIGH: a multiplier (latent_demand, checks_per_day, "
-        "bot_requests, back_office_hours) or a dotted field. Default: "
-        + ", ".join(DEFAULT_PARAMETERS))] = None,
+        "bot_requests, back_office_hours) or a dotted field. Default: " + PARAM_DEFAULTS)] = None,
     targets: Annotated[list[str] | None, typer.Option(
-        "--target", "-t", help="A published target (" + ", ".join(
-            p.name for p in PUBLISHED) + ") or MEASURE=VALUE. Default: "
-        + ", ".join(DEFAULT_TARGETS))] = None,
-    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path(
-        "out/calibrate"),
+        "--target", "-t", help=f"A published target ({PUBLISHED_TARGETS}) or MEASURE=VALUE. "
+        f"Default: {TARGET_DEFAULTS}")] = None,
+    out_dir: FreshOut = None,
     seed: Seed = 1,
     replications: Annotated[int, typer.Option("--replications", "-r", min=1, max=100)] = 2,
     scale: Annotated[float, typer.Option("--scale", min=0.001, max=1.0,
                                          help="Shrink demand, staff and bots (speed).")] = 0.25,
     days: Annotated[int | None, typer.Option("--days", min=30, help="Shorter horizon.")] = None,
     max_evaluations: Annotated[int, typer.Option("--max-evaluations", min=2)] = 60,
+    force: Force = False,
 ) -> None:
     """Fit unpublished parameters to published figures; write the fitted scenario."""
+    from sim.experiments import io
+    from sim.experiments.calibration.fit import calibrate
+    from sim.experiments.calibration.parameters import (
+        DEFAULT_PARAMETERS,
+        apply,
+        parse_parameter,
+    )
+    from sim.experiments.calibration.targets import DEFAULT_TARGETS, parse_target
+    from sim.scenario.errors import ScenarioError
+    from sim.scenario.files import dump_yaml
+
     spec = _scenario(scenario, [f"horizon.days={days}"] if days else [])
     full = _scenario(scenario)
     try:
@@ -87,6 +101,7 @@ def calibrate_command(
         parsed_targets = [parse_target(t) for t in targets or DEFAULT_TARGETS]
     except ScenarioError as exc:
         fail(exc.problems)
+    out_dir = output_dir(out_dir, force, "calibrate")
     with _progress() as bar:
         task = bar.add_task("calibrate: evaluations", total=max_evaluations)
         try:
@@ -124,6 +139,10 @@ def _progress():  # type: ignore[no-untyped-def]
 
 
 def _fit_table(fit: Fit) -> Table:
+    from rich.table import Table
+
+    from sim.experiments.calibration.report import _num
+
     table = Table(title="fit quality", title_justify="left")
     for name in ("target", "published", "simulated", "gap"):
         table.add_column(name, justify="left" if name == "target" else "right")
@@ -146,6 +165,9 @@ def calibration_report_command(
                         ] = FIT_DIR / "fit.json",
 ) -> None:
     """Write the calibration report: simulated against published figures, gaps explained."""
+    from sim.experiments import io
+    from sim.experiments.calibration.report import report
+
     spec = _scenario(scenario)
     fit = json.loads(fit_file.read_text(encoding="utf-8")) if fit_file.is_file() else None
     text = report(spec, str(scenario), seed, replications, fit,
@@ -162,7 +184,7 @@ def calibration_report_command(
 def national_command(
     national_file: Annotated[Path, typer.Argument(help="National YAML file.")] = Path(
         "scenarios/national.yaml"),
-    out_dir: Annotated[Path, typer.Option("--out", "-o")] = Path("out/national"),
+    out_dir: FreshOut = None,
     seed: Seed = 1,
     replications: Annotated[int, typer.Option("--replications", "-r", min=1, max=100)] = 2,
     workers: Annotated[int | None, typer.Option(
@@ -171,13 +193,23 @@ def national_command(
     scale: Annotated[float | None, typer.Option("--scale", min=0.001, max=10.0,
                                                 help="Override the file's scale.")] = None,
     days: Annotated[int | None, typer.Option("--days", min=30, help="Shorter horizon.")] = None,
+    force: Force = False,
 ) -> None:
     """Simulate every département's prefecture in parallel and aggregate nationally."""
+    from rich.table import Table
+
+    from sim.experiments import io
+    from sim.experiments import national as nat
+    from sim.experiments.calibration.report import _num
+    from sim.experiments.data import references
+    from sim.scenario.errors import ScenarioError
+
     started = time.time()
     try:
         spec = nat.read_national(national_file, scale, days)
     except ScenarioError as exc:
         fail(exc.problems)
+    out_dir = output_dir(out_dir, force, "national")
     base = national_file.parent / spec.spec.base
     problems = references.check_references(base) if base.is_file() else []
     if problems:
@@ -222,6 +254,9 @@ def data_check_command(
     files: Annotated[list[Path], typer.Argument(help="Scenario files to check.")],
 ) -> None:
     """Check that every [key@year] reference of scenario files exists (and [= ...] matches)."""
+    from sim.experiments.data import references
+    from sim.scenario.errors import ScenarioError
+
     problems = []
     for path in files:
         try:
@@ -243,6 +278,10 @@ def data_derive_command(
     out_dir: Annotated[Path, typer.Option("--out", "-o")] = sources.DATA_DIR,
 ) -> None:
     """Rewrite data/derived_figures.csv and data/departement_weights.csv from the sources."""
+    from sim.experiments import io
+    from sim.experiments.data import figures
+    from sim.scenario.errors import ScenarioError
+
     try:
         io.write_csv(out_dir / "derived_figures.csv", figures.derived_table())
         io.write_csv(out_dir / "departement_weights.csv", figures.weights_table())
