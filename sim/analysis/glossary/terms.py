@@ -172,5 +172,15 @@ TERMS: dict[str, Term] = {
                                   "taux d'occupation de l'instruction", "m",
                                   "Instruction hours used over hours offered.",
                                   "Heures d'instruction utilisées sur heures offertes."),
+    "refusals": _t("count", None, "refusals", "refus", "pl",
+                   "Files decided by a refusal (no title), among the measured applicants.",
+                   "Dossiers clos par un refus (pas de titre), parmi les demandeurs mesurés."),
+    "appointments_per_week": _t("count", H, "appointments granted a week",
+                                "rendez-vous attribués par semaine", "pl",
+                                "Slots of the measured period someone booked (a person, a bot, "
+                                "or before the start), per week: what a prefecture publishes.",
+                                "Créneaux de la période mesurée que quelqu'un a réservés (une "
+                                "personne, un robot, ou avant le début), par semaine : ce "
+                                "qu'une préfecture publie.", ("a week", "par semaine")),
 }
 

@@ -39,10 +39,10 @@ BASELINE = Path("scenarios/val-de-marne-2021.yaml")
 FIT_DIR = Path("data/calibration/val-de-marne-2021")
 # Written out so that `prefsim --help` need not import the calibration (tests/test_cli.py
 # checks them against DEFAULT_PARAMETERS, PUBLISHED and DEFAULT_TARGETS).
-PARAM_DEFAULTS = "latent_demand=0.3:3, back_office_hours=0.5:4, bot_requests=0.1:10"
+PARAM_DEFAULTS = "latent_demand=0.3:3, external_delay=0.3:3, bot_requests=0.1:10"
 PUBLISHED_TARGETS = ("race_appointments_per_week, appointment_wait, first_title_delay, "
                      "renewal_delay, blocked_requests")
-TARGET_DEFAULTS = "appointment_wait, first_title_delay, blocked_requests"
+TARGET_DEFAULTS = "appointment_wait, first_title_delay, renewal_delay, blocked_requests"
 
 
 def _scenario(path: Path, overrides: list[str] | None = None) -> Scenario:
@@ -69,7 +69,8 @@ def calibrate_command(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")] = BASELINE,
     params: Annotated[list[str] | None, typer.Option(
         "--param", "-p", help="NAME=LOW:HIGH: a multiplier (latent_demand, checks_per_day, "
-        "bot_requests, back_office_hours) or a dotted field. Default: " + PARAM_DEFAULTS)] = None,
+        "bot_requests, back_office_hours, external_delay) or a dotted field. Default: "
+        + PARAM_DEFAULTS)] = None,
     targets: Annotated[list[str] | None, typer.Option(
         "--target", "-t", help=f"A published target ({PUBLISHED_TARGETS}) or MEASURE=VALUE. "
         f"Default: {TARGET_DEFAULTS}")] = None,
