@@ -29,7 +29,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 setup: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/prefsim run scenarios/demo.yaml --replications 5 --seed 1 --out $(OUT)
+	$(BIN)/prefsim run scenarios/demo.yaml --replications 5 --seed 1 --out $(OUT) --force
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

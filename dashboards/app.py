@@ -7,12 +7,17 @@ Start it with ``prefsim dashboard`` (or ``make dashboard``), which runs
   validated with the same messages as the command line;
 * **Editor**: the levers people pull, as widgets, building a variant through the schema's own
   override path (:func:`sim.scenario.loader.variant`);
-* **Compare**: up to four scenarios run under common random numbers, KPI cards with their
-  differences against the first, figures from :mod:`sim.faces.plots`, downloads.
+* **Compare**: up to four scenarios run under common random numbers, the answer in words,
+  KPI cards with their differences against the first (definitions in the tooltips), per
+  procedure, interactive charts, figures from :mod:`sim.faces.plots`, downloads;
+* **Plan**: goal seeking (the least staff cost meeting a target) and sweeps over a lever,
+  with their plots.
 
-The sidebar holds the run settings. URL parameters preset widgets once per visit:
-``?etp=40&back_etp=60&days=180&replications=3&seed=7&quick=1&base=demo&scenarios=demo,demo-race``;
-a value out of range is reported on the page and ignored.
+The sidebar holds the run settings and the language of the indicators and summaries (French
+by default). URL parameters preset widgets once per visit:
+``?etp=40&back_etp=60&days=180&replications=3&seed=7&quick=1&base=demo&scenarios=demo,demo-race
+&cards=wait_days_p90,renewal_lapses&lang=en``; a value out of range is reported on the page and
+ignored.
 
 This is a thin client: every number comes from the ``sim`` API (see docs/dashboard.md).
 """
@@ -23,6 +28,8 @@ import sys
 from pathlib import Path
 
 import streamlit as st
+
+from sim.analysis import glossary
 
 HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:  # the helper modules beside this script
@@ -36,7 +43,7 @@ st.set_page_config(page_title="prefsim: compare scenarios", layout="wide")
 
 # Widgets of a page that is not shown are forgotten by Streamlit; the editor's and the
 # comparison's are kept (keys "ed.*", "cmp.*") so that a visitor can switch pages and back.
-for key in [k for k in st.session_state if str(k).startswith(("ed.", "cmp."))]:
+for key in [k for k in st.session_state if str(k).startswith(("ed.", "cmp.", "plan."))]:
     st.session_state[key] = st.session_state[key]
 
 
@@ -94,6 +101,20 @@ def _presets() -> None:
             messages.append(f"URL parameter scenarios: at most {state.MAX_SCENARIOS} scenarios; "
                             f"kept the first {state.MAX_SCENARIOS}.")
         st.session_state["cmp.scenarios"] = known
+    if "cards" in params:
+        cards = [s.strip() for s in ",".join(params.get_all("cards")).split(",") if s.strip()]
+        problems = glossary.check_names(cards, "URL parameter cards")
+        messages += [f"{p} Ignored." for p in problems]
+        good = [k for k in cards if glossary.term(k) is not None]
+        if good:
+            st.session_state["cmp.cards"] = st.session_state["cmp.cards.wanted"] = good
+    if "lang" in params:
+        wanted = params.get_all("lang")[-1]
+        if wanted in ("fr", "en"):
+            st.session_state["run.lang"] = wanted
+        else:
+            messages.append(f"URL parameter lang={wanted[:20]!r}: the languages are fr "
+                            "(French) and en (English). Ignored.")
 
 
 def _sidebar() -> None:
@@ -110,6 +131,11 @@ def _sidebar() -> None:
                         help="Replication r of every scenario draws the same applicants "
                              "(common random numbers).")
         st.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key="run.seed")
+        st.session_state.setdefault("run.lang", "fr")
+        st.radio("Langue des indicateurs / Language of the indicators", ["fr", "en"],
+                 key="run.lang", horizontal=True,
+                 format_func={"fr": "français", "en": "English"}.__getitem__,
+                 help="Labels, units, definitions and the summary in words.")
         lim = state.LIMITS
         st.caption(f"Limits per request: horizon up to {lim.max_horizon_days} days, "
                    f"{lim.max_replications} replications, {lim.max_applicants_per_run:,} "
@@ -124,6 +150,7 @@ page = st.navigation([
             default=True),
     st.Page(HERE / "app_pages" / "editor.py", title="Editor", icon=":material/tune:"),
     st.Page(HERE / "app_pages" / "compare.py", title="Compare", icon=":material/compare:"),
+    st.Page(HERE / "app_pages" / "plan.py", title="Plan", icon=":material/target:"),
 ])
 _sidebar()
 for message in st.session_state.get("preset_messages", []):

@@ -1,9 +1,11 @@
 """How a comparison is shown: KPI cards, figures and downloads, from the ``sim`` tables.
 
-The numbers are :class:`sim.experiments.compare.Comparison`'s (means, Student-t intervals, paired
-differences against the first scenario); the figures are :mod:`sim.faces.plots`' (the same as in
-``prefsim compare``'s report). This module only formats them: units, the direction in which a
-change is good news (for the colour of a delta), PNG and file bytes for the downloads.
+The numbers are :class:`sim.experiments.compare.Comparison`'s (means, intervals within each
+KPI's domain, paired differences against the first scenario); the words (labels, units,
+definitions, the direction in which a change is good news, the summary in sentences) are
+the glossary's and :mod:`sim.analysis.narrative`'s, in French or English; the static figures
+are :mod:`sim.faces.plots`' (the same as in ``prefsim compare``'s report). This module only
+arranges them, and makes PNG and file bytes for the downloads.
 """
 
 from __future__ import annotations
@@ -18,74 +20,54 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sim.analysis import formats, glossary, narrative, waits_over_time
 from sim.experiments.compare import Comparison
 from sim.faces import plots
 from sim.faces.report import KPI_PANELS, OPTIONAL, optional_kpis
 
-DEFAULT_CARDS = ("wait_days_mean", "wait_days_p90", "abandoned_share",
-                 "protection_orders_expired", "bot_slot_share", "front_office_utilisation",
-                 "back_office_utilisation", "staff_cost_eur")
-LOWER_IS_BETTER = ("wait_days", "abandoned", "still_waiting", "attempts", "no_show",
-                   "cancelled", "wasted", "bot_", "paid_", "reseller_", "malicious",
-                   "renewal_lapses", "undocumented", "protection_orders_expired",
-                   "protection_order_expiry", "deadline", "staff_cost", "time_to_title",
-                   "instruction_days")
-HIGHER_IS_BETTER = ("served", "protection_order_margin", "blocked_")
+DEFAULT_CARDS = glossary.HEADLINE
 UTILISATION = ("front_office_utilisation", "back_office_utilisation")
 
 
-def label(kpi: str) -> str:
-    """A KPI name as people read it.
+def label(kpi: str, lang: str = "en") -> str:
+    """A KPI name as people read it (the glossary's label).
 
-    >>> label("wait_days_mean"), label("wait_days_p90.access.non_digital")
-    ('wait days mean', 'wait days p90 (access non_digital)')
+    >>> label("wait_days_mean"), label("wait_days_p90.access.non_digital", "fr")
+    ('Mean wait of those received', 'Attente du 9e décile (personnes sans accès au numérique)')
     """
-    head, _, segment = kpi.partition(".")
-    text = head.replace("_", " ")
-    return f"{text} ({segment.replace('.', ' ')})" if segment else text
+    return glossary.label(kpi, lang, capital=True)
 
 
-def unit(kpi: str) -> str:
-    head = kpi.partition(".")[0]
-    if head.endswith(("_share", "utilisation")):
-        return "%"
-    if head.endswith("_eur"):
-        return "EUR"
-    if "_days" in head or head.startswith("wait_days"):
-        return "days"
-    return ""
+def help_text(kpi: str, lang: str = "en") -> str:
+    """The tooltip of a KPI: its definition, unit and code name.
+
+    >>> help_text("wait_days_p90")  # doctest: +ELLIPSIS
+    'Nine applicants in ten get a first appointment within this many days ... (wait_days_p90, days)'
+    """
+    unit = glossary.unit(kpi, lang)
+    return f"{glossary.definition(kpi, lang)} ({kpi}{', ' + unit if unit else ''})"
 
 
-def fmt(kpi: str, x: float, signed: bool = False) -> str:
+def fmt(kpi: str, x: float, signed: bool = False, lang: str = "en") -> str:
     """A KPI value with its unit: shares in per cent, money in euros, waits in days.
 
     >>> fmt("abandoned_share", 0.0365), fmt("wait_days_mean", 52.34, signed=True)
     ('3.65 %', '+52.3 days')
     >>> fmt("abandoned_share", 0.0271, signed=True)
-    '+2.71 pp'
+    '+2.71 points'
     >>> fmt("staff_cost_eur", 1234567.0), fmt("served", float("nan"))
-    ('1,234,567 EUR', 'n/a')
+    ('1.23 M EUR', 'n/a')
     """
-    if x is None or not math.isfinite(x):
-        return "n/a"
-    sign = "+" if signed else ""
-    u = unit(kpi)
-    if u == "%":  # a difference of shares is in percentage points
-        return f"{100 * x:{sign},.3g} {'pp' if signed else '%'}"
-    text = f"{x:{sign},.0f}" if abs(x) >= 1000 else f"{x:{sign},.3g}"
-    return f"{text} {u}".rstrip()
+    return formats.value(kpi, x, lang, signed)
 
 
 def delta_colour(kpi: str) -> str:
-    """``inverse`` where a rise is bad news (waits, expiries), ``normal`` where it is good."""
-    head = kpi.partition(".")[0]
-    if head in UTILISATION:
-        return "off"
-    if head.startswith(HIGHER_IS_BETTER):
-        return "normal"
-    if head.startswith(LOWER_IS_BETTER):
-        return "inverse"
-    return "off"
+    """``inverse`` where a rise is bad news (waits, expiries), ``normal`` where it is good.
+
+    >>> delta_colour("wait_days_p90"), delta_colour("served"), delta_colour("bot_slot_share")
+    ('inverse', 'normal', 'inverse')
+    """
+    return {"lower": "inverse", "higher": "normal"}.get(glossary.direction(kpi) or "", "off")
 
 
 class Card(NamedTuple):
@@ -100,8 +82,11 @@ class Card(NamedTuple):
     significant: bool
 
 
-def cards(c: Comparison, kpi: str, procedure: str = "all") -> list[Card]:
+def cards(c: Comparison, kpi: str, procedure: str = "all", lang: str = "en") -> list[Card]:
     """The cards of ``kpi`` for every scenario, in the comparison's order."""
+    def fmt(kpi: str, x: float, signed: bool = False) -> str:
+        return formats.value(kpi, x, lang, signed)
+
     s = c.summary[(c.summary["kpi"] == kpi) & (c.summary["procedure"].astype(str) == procedure)]
     d = c.differences[(c.differences["kpi"] == kpi)
                       & (c.differences["procedure"].astype(str) == procedure)]
@@ -134,22 +119,42 @@ def cards(c: Comparison, kpi: str, procedure: str = "all") -> list[Card]:
     return out
 
 
-def card_kpis(c: Comparison) -> list[str]:
-    """KPIs (procedure ``all``) that can be shown as cards, headline ones first."""
-    rows = c.summary[c.summary["procedure"].astype(str) == "all"]
+def card_kpis(c: Comparison, procedure: str = "all") -> list[str]:
+    """KPIs (of ``procedure``) that can be shown as cards, headline ones first."""
+    rows = c.summary[c.summary["procedure"].astype(str) == procedure]
     names = list(pd.unique(rows["kpi"].astype(str)))
     return [k for k in DEFAULT_CARDS if k in names] + [k for k in names if k not in DEFAULT_CARDS]
 
 
-def wide_summary(c: Comparison) -> pd.DataFrame:
-    """Every KPI (procedure ``all``) by scenario: ``mean [low, high]``."""
-    rows = c.summary[(c.summary["procedure"].astype(str) == "all")]
-    cell = [f"{fmt(k, m)} [{fmt(k, lo)}, {fmt(k, hi)}]" if np.isfinite(hi) and hi > lo
-            else fmt(k, m)
+def wide_summary(c: Comparison, procedure: str = "all", lang: str = "en") -> pd.DataFrame:
+    """Every KPI (of ``procedure``) by scenario: ``mean [low, high]``, rows labelled."""
+    rows = c.summary[(c.summary["procedure"].astype(str) == procedure)]
+    cell = [f"{fmt(k, m, lang=lang)} [{fmt(k, lo, lang=lang)}, {fmt(k, hi, lang=lang)}]"
+            if np.isfinite(hi) and hi > lo else fmt(k, m, lang=lang)
             for k, m, lo, hi in zip(rows["kpi"], rows["mean"], rows["ci_low"], rows["ci_high"],
                                     strict=True)]
-    return (rows.assign(value=cell).pivot(index="kpi", columns="scenario", values="value")
-            .reindex(index=pd.unique(rows["kpi"]), columns=c.labels))
+    table = (rows.assign(value=cell).pivot(index="kpi", columns="scenario", values="value")
+             .reindex(index=pd.unique(rows["kpi"]), columns=c.labels))
+    table.index = [f"{label(k, lang)} ({k})" for k in table.index]
+    return table
+
+
+def answers(c: Comparison, lang: str, period_days: float | None = None) -> dict[str, list[str]]:
+    """The summary in words of every what-if, from the comparison's tables."""
+    return narrative.summaries(c.summary, c.differences, c.labels, lang, events=c.events,
+                               period_days=period_days)
+
+
+def wait_tables(c: Comparison, over_days: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Waits by month of need and the share waiting more than X days (the report's tables)."""
+    return (waits_over_time.waits_by_month(c.applicants, c.daily, over_days),
+            waits_over_time.waiting_over(c.applicants, c.daily, over_days))
+
+
+def procedures(c: Comparison) -> list[str]:
+    """``all`` then the comparison's procedures, in the scenarios' order."""
+    found = pd.unique(c.summary["procedure"].astype(str))
+    return ["all", *[p for p in found if p != "all"]]
 
 
 # --- figures --------------------------------------------------------------------------------
@@ -162,8 +167,9 @@ class Chart(NamedTuple):
     draw: Callable[[], Figure]
 
 
-def charts(c: Comparison) -> list[Chart]:
+def charts(c: Comparison, lang: str = "en") -> list[Chart]:
     """The figures of a comparison, each drawn by :mod:`sim.faces.plots` when asked."""
+    named = partial(label, lang=lang)
     out = [
         Chart("wait-distribution", "Wait for a first appointment",
               "Kaplan-Meier estimate, replications pooled, after warm-up; people still waiting "
@@ -176,22 +182,25 @@ def charts(c: Comparison) -> list[Chart]:
     names = {fig.stem: fig for fig in OPTIONAL}
     for stem in ("protection-orders-expired", "bot-share"):
         fig = names.get(stem)
-        kpis = optional_kpis(c.summary, fig.prefixes) if fig else []
+        kpis = [k for k in optional_kpis(c.summary, fig.prefixes)
+                if plots.has_values(c.summary, [k])] if fig else []
         if fig and kpis:
             out.append(Chart(stem, fig.title, "Mean over replications, 95 % interval.",
-                             partial(plots.kpi_comparison, c.summary, kpis, title=fig.title)))
+                             partial(plots.kpi_comparison, c.summary, kpis, title=fig.title,
+                                     labels=named)))
     out.append(Chart("staff-utilisation", "Staff utilisation",
                      "Share of front-office counter time and back-office instruction hours "
                      "used, after warm-up; mean with its 95 % interval.",
                      lambda: plots.kpi_comparison(c.summary, list(UTILISATION),
-                                                  title="Staff utilisation")))
+                                                  title="Staff utilisation", labels=named)))
+    panels = [k for k in KPI_PANELS if plots.has_values(c.summary, [k])]
     out.append(Chart("kpis", "Headline KPIs", "Mean over replications, 95 % interval.",
-                     lambda: plots.kpi_comparison(c.summary, KPI_PANELS)))
+                     lambda: plots.kpi_comparison(c.summary, panels, labels=named)))
     if len(c.labels) > 1:
         out.append(Chart("differences", f"Paired differences against {c.labels[0]}",
                          "Same applicants in every scenario (common random numbers): an "
                          "interval that misses 0 is an effect of the scenario, not of chance.",
-                         lambda: plots.differences(c.differences, KPI_PANELS)))
+                         lambda: plots.differences(c.differences, panels, labels=named)))
     return out
 
 

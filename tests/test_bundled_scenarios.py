@@ -17,7 +17,7 @@ from sim.engine.operators import request_volumes
 from sim.experiments import national
 from sim.experiments.data import figures, references
 from sim.experiments.experiment import run
-from sim.faces.cli import calibration as calibration_cli
+from sim.faces.cli.main import app as cli
 from sim.scenario.errors import ScenarioError
 from sim.scenario.loader import load
 
@@ -155,7 +155,7 @@ def test_unknown_departement_is_one_line(tmp_path: Path) -> None:
     assert exc.value.problems == [
         "national.yaml: departements.999: unknown département (known: 01..95, 2A, 2B, "
         "971..976)"]
-    result = CliRunner().invoke(calibration_cli.app, ["national", str(path)])
+    result = CliRunner().invoke(cli, ["national", str(path)])
     assert result.exit_code == 2
     assert result.stderr.strip() == exc.value.problems[0]
     bad = _national_file(tmp_path, "scale: -1\n")

@@ -347,3 +347,98 @@ def test_dashboard_command_starts_streamlit_on_localhost(monkeypatch) -> None:  
     assert argv[1:4] == ["-m", "streamlit", "run"] and argv[4].endswith("dashboards/app.py")
     assert argv[argv.index("--server.address") + 1] == "127.0.0.1"
     assert argv[argv.index("--server.port") + 1] == "8765"
+
+
+# --- care: version, speed, suggestions, output folders --------------------------------------
+
+
+def test_version() -> None:
+    result = invoke("--version")
+    assert result.exit_code == 0 and result.stdout == f"prefsim {__version__}\n"
+
+
+def test_help_answers_in_under_a_second() -> None:
+    """The command modules import the simulator inside their commands. Measured as the CPU
+    time of the process (median of three), which other work on a shared machine does not
+    inflate as it does the wall-clock time."""
+    import resource
+    import statistics
+    import subprocess
+    import sys
+
+    def cpu() -> float:
+        use = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return use.ru_utime + use.ru_stime
+
+    times = []
+    for _ in range(3):
+        before = cpu()
+        done = subprocess.run([sys.executable, "-m", "sim.faces.cli", "--help"],
+                              capture_output=True, text=True, check=True)
+        times.append(cpu() - before)
+        assert "compare" in done.stdout
+    assert statistics.median(times) < 1.0, times
+    heavy = subprocess.run([sys.executable, "-c", "import sys, sim.faces.cli.main; print("
+                            "[m for m in ('pandas', 'pydantic', 'simpy', 'matplotlib', 'scipy') "
+                            "if m in sys.modules])"], capture_output=True, text=True, check=True)
+    assert heavy.stdout.strip() == "[]"
+
+
+def test_unknown_command_gets_a_suggestion() -> None:
+    result = invoke("compar")
+    assert result.exit_code == 2 and "Did you mean 'compare'?" in result.output
+
+
+def test_calibrate_help_lists_the_live_defaults() -> None:
+    """The help text is written out (no heavy import for --help): it must stay true."""
+    from sim.experiments.calibration.parameters import DEFAULT_PARAMETERS
+    from sim.experiments.calibration.targets import DEFAULT_TARGETS, PUBLISHED
+    from sim.faces.cli import calibration
+
+    assert ", ".join(DEFAULT_PARAMETERS) == calibration.PARAM_DEFAULTS
+    assert ", ".join(p.name for p in PUBLISHED) == calibration.PUBLISHED_TARGETS
+    assert ", ".join(DEFAULT_TARGETS) == calibration.TARGET_DEFAULTS
+
+
+def test_run_shows_the_headline_and_all_on_demand(tiny: Path, tmp_path: Path) -> None:
+    short = invoke("run", tiny, "-r", "1", "--out", tmp_path / "a", "--lang", "en")
+    assert short.exit_code == 0, short.output
+    assert "Median wait" in short.stdout and "night_attempt_share" not in short.stdout
+    everything = invoke("run", tiny, "-r", "1", "--out", tmp_path / "b", "--all")
+    assert "night_attempt_share" in everything.stdout and "Attente médiane" in everything.stdout
+    chosen = invoke("run", tiny, "-r", "1", "--out", tmp_path / "c", "--kpis", "served")
+    assert "served" in chosen.stdout and "wait_days_p50" not in chosen.stdout
+
+
+def test_run_refuses_a_used_out_unless_forced(tiny: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert invoke("run", tiny, "-r", "1", "--out", out, "-q").exit_code == 0
+    before = (out / "kpis.csv").read_bytes()
+    (line,) = failed("run", tiny, "-r", "1", "--seed", "9", "--out", out, "-q")
+    assert line.startswith(f"--out {out}: the folder is not empty")
+    assert (out / "kpis.csv").read_bytes() == before
+    assert invoke("run", tiny, "-r", "1", "--seed", "9", "--out", out, "-q",
+                  "--force").exit_code == 0
+    assert (out / "kpis.csv").read_bytes() != before
+
+
+@pytest.mark.parametrize("kpis", ["wait_days_p09", "served,,nope"])
+def test_run_unknown_kpi_names_exit_2_before_running(tiny: Path, tmp_path: Path,
+                                                     kpis: str) -> None:
+    lines = failed("run", tiny, "--kpis", kpis, "--out", tmp_path / "o")
+    assert len(lines) == 1 and "unknown KPI" in lines[0] and "(known: arrivals" in lines[0]
+    assert not (tmp_path / "o").exists()
+
+
+def test_optimise_unknown_target_kpi_exits_2_before_any_run(tiny: Path, tmp_path: Path) -> None:
+    (line,) = failed("optimise", tiny, "--target", "wait_days_p09<=30", "--lever",
+                     "staff.front_office_etp=1:4", "--out", tmp_path / "o")
+    assert line.startswith("--target 'wait_days_p09<=30': unknown KPI 'wait_days_p09'; did you "
+                           "mean 'wait_days_p90'")
+    assert not (tmp_path / "o").exists()
+
+
+def test_kpis_lists_the_glossary() -> None:
+    result = invoke("kpis", "--lang", "en", "--headline")
+    assert result.exit_code == 0
+    assert "wait_days_p90" in result.stdout and "90th-percentile wait" in result.stdout

@@ -137,7 +137,7 @@ def test_report_skips_absent_kpis_and_draws_present_ones(pair: Comparison,
                                                         tmp_path: Path) -> None:
     summary = pair.summary[~pair.summary["kpi"].str.startswith(("protection_order", "bot_"))]
     absent = pair._replace(summary=summary)
-    html = write_report(absent, tmp_path / "a").read_text(encoding="utf-8")
+    html = write_report(absent, tmp_path / "a", lang="en").read_text(encoding="utf-8")
     assert "Skipped: these results hold no KPI named protection_order*" in html
     assert "figures/protection-orders-expired.png" not in html
     extra = pd.DataFrame({"scenario": pair.labels, "kpi": "protection_orders_expired",
@@ -158,16 +158,73 @@ def test_cli_compare_writes_the_report(files: dict[str, Path], tmp_path: Path) -
     result = invoke("compare", files["base"], files["more"], "-r", "3", "--seed", "2",
                     "--out", out)
     assert result.exit_code == 0, result.output
-    assert "wait_days_mean" in result.stdout and "more" in result.stdout
+    assert result.stdout.startswith("more: Par rapport à base, more ")  # the answer first
+    assert "Attente du 9e décile" in result.stdout  # then the headline, in French
     assert (out / "report.html").is_file() and (out / "scenarios" / "more.yaml").is_file()
+    english = (out / "answer-en.txt").read_text(encoding="utf-8")
+    assert english.startswith("more\nCompared with base, more ")
     (out / "report.html").unlink()
-    assert invoke("report", out).exit_code == 0
-    assert (out / "report.html").is_file()
+    assert invoke("report", out, "--lang", "en").exit_code == 0
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "<h2>What each scenario changes</h2>" in html and "Compared with base" in html
+
+
+def test_cli_compare_in_english_with_chosen_kpis(files: dict[str, Path], tmp_path: Path) -> None:
+    result = invoke("compare", files["base"], files["more"], "-r", "2", "--lang", "en",
+                    "--kpis", "served,wait_days_mean", "--over-days", "7", "--out", tmp_path / "o")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("more: Compared with base, more ")
+    assert "People received" in result.stdout and "Median wait" not in result.stdout
+    over = pd.read_csv(tmp_path / "o" / "waiting-over.csv")
+    assert set(over["over_days"]) == {7}
+
+
+def test_cli_compare_goes_to_a_fresh_folder_and_keeps_earlier_ones(
+        files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for _ in range(2):
+        assert invoke("compare", files["base"], "-r", "1", "-q").exit_code == 0
+    folders = sorted((tmp_path / "out").iterdir())
+    assert len(folders) == 2 and all(f.name.startswith("compare-") for f in folders)
+    assert all((f / "report.html").is_file() for f in folders)
+
+
+def test_cli_compare_refuses_a_used_or_file_out(files: dict[str, Path], tmp_path: Path) -> None:
+    used = tmp_path / "used"
+    used.mkdir()
+    (used / "notes.txt").write_text("mine", encoding="utf-8")
+    (line,) = failed("compare", files["base"], "-r", "1", "--out", used)
+    assert line == (f"--out {used}: the folder is not empty (an earlier run?); give a new "
+                    "folder, or add --force to write into it")
+    assert sorted(p.name for p in used.iterdir()) == ["notes.txt"]  # nothing written
+    a_file = tmp_path / "report.txt"
+    a_file.write_text("keep", encoding="utf-8")
+    (line,) = failed("compare", files["base"], "-r", "1", "--out", a_file)
+    assert line == f"--out {a_file}: is a file, not a folder; give a new folder, or an empty one"
+    assert a_file.read_text(encoding="utf-8") == "keep"
+    result = invoke("compare", files["base"], "-r", "1", "-q", "--out", used, "--force")
+    assert result.exit_code == 0 and (used / "report.html").is_file()
+    assert (used / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+@pytest.mark.parametrize("args, expected", [
+    (("--kpis", "wait_days_p09,served"), "--kpis: unknown KPI 'wait_days_p09'; did you mean "
+                                         "'wait_days_p90'"),
+    (("--over-days", "0"), "--over-days 0: X must be a number of days above 0, e.g. 60"),
+    (("--over-days", "-3"), "--over-days -3: X must be a number of days above 0, e.g. 60"),
+    (("--lang", "de"), "--lang 'de': the languages are fr (French) and en (English)"),
+])
+def test_cli_compare_bad_options_one_line_exit_2(files: dict[str, Path], tmp_path: Path,
+                                                args: tuple[str, ...], expected: str) -> None:
+    out = tmp_path / "o"
+    (line,) = failed("compare", files["base"], *args, "--out", out)
+    assert line.startswith(expected), line
+    assert not out.exists()
 
 
 def test_cli_compare_precision_says_how_many(files: dict[str, Path], tmp_path: Path) -> None:
     result = invoke("compare", files["base"], "-r", "2", "--precision", "0.5",
-                    "--max-replications", "20", "--out", tmp_path, "-q")
+                    "--max-replications", "20", "--out", tmp_path / "p", "-q")
     assert result.exit_code == 0, result.output
     assert re.search(r"precision 0.5: reached with \d+ replications", result.stderr)
 
@@ -181,3 +238,16 @@ def test_cli_compare_bad_input(files: dict[str, Path], tmp_path: Path) -> None:
     assert any("missing.yaml: file not found" in line for line in lines)
     assert not (tmp_path / "o").exists()
     assert failed("report", tmp_path)[0].startswith(f"{tmp_path}: not a comparison output")
+
+
+def test_report_rebuilds_the_tables_of_an_earlier_prefsim(pair: Comparison,
+                                                          tmp_path: Path) -> None:
+    """Folders written before the relative intervals existed are summarised again."""
+    write_report(pair, tmp_path, lang="en")
+    old = pd.read_csv(tmp_path / "differences.csv").drop(columns=["relative_low",
+                                                                  "relative_high"])
+    old.to_csv(tmp_path / "differences.csv", index=False)
+    (tmp_path / "events.csv").unlink()
+    (tmp_path / "report.html").unlink()
+    assert invoke("report", tmp_path).exit_code == 0
+    assert "What each scenario changes" in (tmp_path / "report.html").read_text(encoding="utf-8")

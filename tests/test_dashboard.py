@@ -25,13 +25,15 @@ if str(DASHBOARDS) not in sys.path:
 
 import levers  # noqa: E402
 import presets  # noqa: E402
+import scenario_set  # noqa: E402
 import state  # noqa: E402
 import views  # noqa: E402
 
 from sim.scenario.errors import ScenarioError  # noqa: E402
 from sim.scenario.loader import load, validate, variant  # noqa: E402
 
-PAGES = ("app_pages/library.py", "app_pages/editor.py", "app_pages/compare.py")
+PAGES = ("app_pages/library.py", "app_pages/editor.py", "app_pages/compare.py",
+         "app_pages/plan.py")
 TIMEOUT = 60
 
 
@@ -71,7 +73,8 @@ def test_every_page_renders_without_error(page: str) -> None:
     at = open_app(page=page)
     no_exception(at)
     assert not at.error, errors(at)
-    assert at.title[0].value in ("Scenario library", "Scenario editor", "Compare scenarios")
+    assert at.title[0].value in ("Scenario library", "Scenario editor", "Compare scenarios",
+                                 "Plan: targets and sweeps")
     assert at.sidebar.toggle(key="run.quick").value is True  # run settings on every page
 
 
@@ -238,8 +241,8 @@ def test_a_variant_added_in_the_editor_is_compared_with_its_base() -> None:
     at = compare(at, ["demo", "demo-edited"])
     no_exception(at)
     cards = {(m.label, m.value, m.delta) for m in at.metric}
-    assert any(label == "staff cost eur" and delta and delta.startswith("+")
-               for label, _, delta in cards)  # more staff, higher cost
+    assert any(label == "Coût en personnel" and delta and delta.startswith("+")
+               for label, _, delta in cards)  # more staff, higher cost (French by default)
     at.switch_page("app_pages/editor.py").run()  # the editor kept its levers
     assert at.number_input(key="ed.demo.staff.front_office_etp").value == 14.0
 
@@ -247,29 +250,56 @@ def test_a_variant_added_in_the_editor_is_compared_with_its_base() -> None:
 # --- compare --------------------------------------------------------------------------------
 
 
+INTERACTIVE = ("Waits by month of need", "Waiting more than 60 days", "Wait curves", "Backlog")
+
+
 def test_comparing_two_scenarios_shows_kpi_cards_with_deltas_intervals_and_figures() -> None:
-    at = open_app()
+    at = open_app({"lang": "en"})
     at = compare(at, ["demo", "demo-race"])
     no_exception(at)
     assert not at.error, errors(at)
     metrics = list(at.metric)
     shown = at.multiselect(key="cmp.cards").value
-    assert len(metrics) == 2 * len(shown) and "wait_days_mean" in shown
-    waits = [m for m in metrics if m.label == "wait days mean"]
+    assert len(metrics) == 2 * len(shown) and "wait_days_p90" in shown
+    waits = [m for m in metrics if m.label == "90th-percentile wait"]
     assert waits[0].value.endswith("days") and not waits[0].delta  # the baseline
     assert waits[1].delta.startswith("+")  # the race makes people wait longer
+    assert waits[0].help.startswith("Nine applicants in ten get a first appointment")
     captions = " ".join(c.value for c in at.caption)
     assert "95 % interval" in captions and "difference" in captions
+    words = " ".join(m.value for m in at.markdown)
+    assert "**demo-race** — Compared with demo, demo-race lengthens the median wait" in words
     tabs = [t.label for t in at.tabs]
+    assert list(INTERACTIVE) == tabs[:4]
+    assert len(at.get("vega_lite_chart")) == 4  # interactive (Altair)
+    static = tabs[4:]
     assert {"Wait for a first appointment", "Backlog by month", "Staff utilisation",
-            "Slots taken by bots and resellers", "Paired differences against demo"} <= set(tabs)
-    assert len(at.get("image")) == len(tabs)  # one figure of sim.faces.plots per tab
+            "Paired differences against demo"} <= set(static)
+    assert "Slots taken by bots and resellers" not in static  # no bots: only zeros, skipped
+    assert len(at.get("image")) == len(static)  # one figure of sim.faces.plots per tab
     labels = {b.label for b in at.get("download_button")}
-    assert {"summary.csv", "applicants.parquet", "daily.parquet", "demo.yaml (resolved)",
-            "Download wait-distribution.png"} <= labels
+    assert {"summary.csv", "monthly.csv", "applicants.parquet", "daily.parquet",
+            "demo.yaml (resolved)", "Download wait-distribution.png"} <= labels
     # a new choice of cards is honoured without running again
     at.multiselect(key="cmp.cards").set_value(["bot_slot_share"]).run()
-    assert [m.label for m in at.metric] == ["bot slot share", "bot slot share"]
+    assert [m.label for m in at.metric] == ["Share of bookings made by bots"] * 2
+
+
+def test_a_comparison_per_procedure_and_in_french() -> None:
+    at = compare(open_app(), ["demo", "demo-race"])
+    words = " ".join(m.value for m in at.markdown)
+    assert "Par rapport à demo, demo-race allonge l'attente médiane" in words
+    before = [m.value for m in at.metric]
+    at.selectbox(key="cmp.procedure").set_value("renewal").run()
+    no_exception(at)
+    assert [m.value for m in at.metric] != before and at.metric[0].label == "Attente médiane"
+    segment = "Attente du 9e décile (personnes sans accès au numérique)"
+    assert segment not in {m.label for m in at.metric}  # a segment KPI exists for all only
+    at.selectbox(key="cmp.procedure").set_value("all").run()
+    assert segment in {m.label for m in at.metric}  # and comes back with it
+    at.number_input(key="cmp.over_days").set_value(30.0).run()
+    no_exception(at)
+    assert "Waiting more than 30 days" in [t.label for t in at.tabs]
 
 
 def test_an_over_limit_request_is_refused_with_a_clear_message() -> None:
@@ -283,6 +313,73 @@ def test_an_over_limit_request_is_refused_with_a_clear_message() -> None:
     assert "demo-long: horizon.days = 2000 is above the dashboard limit of 1100 days" \
         in errors(at)
     assert not at.metric
+
+
+# --- demand, scenario sets, planning ---------------------------------------------------------
+
+
+def test_the_demand_lever_sets_annual_volumes() -> None:
+    at = open_app(page="app_pages/editor.py")
+    at.selectbox(key="ed.base").set_value("demo").run()
+    at.number_input(key="ed.demo.procedures.renewal.annual_volume").set_value(20000.0).run()
+    no_exception(at)
+    assert "procedures.renewal.annual_volume=20000.0" in codes(at)
+    assert "annual_volume: 20000.0" in codes(at)
+
+
+def test_variants_are_saved_as_a_set_and_reloaded() -> None:
+    import scenario_set
+
+    at = open_app(page="app_pages/editor.py")
+    at.selectbox(key="ed.base").set_value("demo").run()
+    at.number_input(key="ed.demo.staff.front_office_etp").set_value(14.0).run()
+    at.button(key="btn.ed.add").click().run()
+    at.switch_page("app_pages/library.py").run()
+    (button,) = [b for b in at.get("download_button") if b.key == "btn.lib.set"]
+    assert "1 scenario(s)" in button.label
+    # the file the button serves, built as the page builds it
+    entry = state.Entry("demo-edited", "variant", "demo + overrides",
+                        variant(load(REPO / "scenarios" / "demo.yaml"),
+                                ["staff.front_office_etp=14.0", "name=demo-edited"]),
+                        ("staff.front_office_etp=14.0",))
+    text = scenario_set.dump([entry]).encode("utf-8")
+    fresh = open_app()  # another day: an empty session
+    fresh.file_uploader(key="upload.files").set_value(("prefsim-scenarios.yaml", text,
+                                                       "application/x-yaml"))
+    fresh.run()
+    no_exception(fresh)
+    assert "added to the library as **demo-edited**" in fresh.success[0].value
+    table = fresh.dataframe[0].value.set_index("label")
+    assert table.loc["demo-edited", "source"] == "variant"
+    bad = text.replace(b"front_office_etp: 14.0", b"front_office_etp: -14.0")
+    fresh.file_uploader(key="upload.files").set_value(("bad-set.yaml", bad, "text/yaml"))
+    fresh.run()
+    assert "staff.front_office_etp = -14.0" in errors(fresh) and "scenarios[0]" in errors(fresh)
+
+
+def test_goal_seeking_and_a_sweep_on_the_plan_page() -> None:
+    at = open_app({"lang": "en"}, page="app_pages/plan.py")
+    no_exception(at)
+    at.selectbox(key="plan.base").set_value("demo").run()
+    at.selectbox(key="plan.kpi").set_value("wait_days_p90").run()
+    at.number_input(key="plan.value").set_value(60.0).run()
+    at.number_input(key="plan.low").set_value(6.0).run()
+    at.number_input(key="plan.high").set_value(14.0).run()
+    at.number_input(key="plan.step").set_value(2.0).run()
+    at.number_input(key="plan.reps").set_value(1).run()
+    at.number_input(key="plan.budget").set_value(6).run()
+    at.button(key="btn.plan.seek").click().run()
+    no_exception(at)
+    assert not at.error, errors(at)
+    assert "Least-cost plan for **demo**: `staff.front_office_etp=" in at.success[0].value
+    assert len(at.get("vega_lite_chart")) == 1
+    at.text_input(key="plan.sweep.values").set_value("8, 12").run()
+    at.number_input(key="plan.sweep.reps").set_value(1).run()
+    at.button(key="btn.plan.sweep").click().run()
+    no_exception(at)
+    assert len(at.get("vega_lite_chart")) == 2
+    at.text_input(key="plan.sweep.values").set_value("8, lots").run()
+    assert "'lots' is not a number" in " ".join(w.value for w in at.warning)
 
 
 # --- URL presets ----------------------------------------------------------------------------
@@ -315,6 +412,11 @@ def test_url_values_out_of_range_are_reported_and_ignored() -> None:
     assert "quick must be" in text
     assert "scenarios: 'nowhere' not in the library" in text
     assert at.sidebar.number_input(key="run.replications").value == 3
+    at = open_app({"cards": "wait_days_p90,wait_dayz_p50", "lang": "de"})
+    text = errors(at)
+    assert "URL parameter cards: unknown KPI 'wait_dayz_p50'; did you mean 'wait_days_p50'" \
+        in text
+    assert "lang='de': the languages are fr (French) and en (English). Ignored." in text
     at = open_app({"etp": "-5", "days": "99999"}, page="app_pages/editor.py")
     text = errors(at)
     assert "etp=-5 is out of range: staff.front_office_etp (front-office ETP) must be " \
@@ -330,7 +432,7 @@ def test_url_values_out_of_range_are_reported_and_ignored() -> None:
 # --- the helpers, without Streamlit ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("module", [levers, presets, state, views])
+@pytest.mark.parametrize("module", [levers, presets, state, views, scenario_set])
 def test_the_dashboard_helpers_doctests(module: object) -> None:
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)  # type: ignore[arg-type]
     assert result.failed == 0 and result.attempted > 0

@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 
 from sim.analysis.metrics import km_quantile
 from sim.experiments.compare import Comparison, compare
-from sim.faces import plots
+from sim.faces import plan_figures, plots
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -77,7 +77,7 @@ def test_figures_tolerate_missing_rows(two: Comparison) -> None:
     for fig in (
         plots.wait_distribution(c.applicants.iloc[:0]),
         plots.backlog_by_month(c.daily, procedure="nope"),
-        plots.frontier(pd.DataFrame(), "wait_days_p90"),
+        plan_figures.frontier(pd.DataFrame(), "wait_days_p90"),
     ):
         assert isinstance(fig, Figure)
         assert fig.axes[0].texts, "an empty figure must say why"
@@ -86,7 +86,7 @@ def test_figures_tolerate_missing_rows(two: Comparison) -> None:
 def test_frontier_marks_the_chosen_plan() -> None:
     plans = pd.DataFrame({"staff_cost_eur": [1.0, 2.0, 3.0], "wait_days_p90": [40.0, 25.0, 10.0],
                           "feasible": [False, True, True], "frontier": [True, True, True]})
-    fig = plots.frontier(plans, "wait_days_p90", threshold=30, chosen=1)
+    fig = plan_figures.frontier(plans, "wait_days_p90", threshold=30, chosen=1)
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert "least-cost plan" in labels and "target 30" in labels
 
@@ -101,19 +101,78 @@ def test_only_plots_imports_matplotlib_and_never_pyplot() -> None:
     assert out.stdout.strip() == "False"
 
 
+# --- figures planners read -------------------------------------------------------------------
+
+
+def test_a_what_if_identical_to_the_baseline_stays_visible(two: Comparison) -> None:
+    """Same curve twice: different line styles and markers, markers shifted."""
+    same = pd.concat([two.applicants[two.applicants["scenario"] == "tiny"],
+                      two.applicants[two.applicants["scenario"] == "tiny"].assign(scenario="copy")])
+    lines = [line for line in plots.wait_distribution(same).axes[0].get_lines()
+             if not line.get_label().startswith("_")]  # not the 50 % and 90 % guides
+    assert len(lines) == 2
+    assert lines[0].get_linestyle() != lines[1].get_linestyle()
+    assert lines[0].get_marker() != lines[1].get_marker()
+    assert lines[0].get_markevery() != lines[1].get_markevery()
+
+
+def test_axes_show_plain_numbers(two: Comparison) -> None:
+    big = two.summary.assign(mean=two.summary["mean"] * 1e6, ci_low=two.summary["ci_low"] * 1e6,
+                             ci_high=two.summary["ci_high"] * 1e6)
+    fig = plots.kpi_comparison(big, ["served"], labels=lambda k: k.upper())
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    ticks = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert ticks and all("e" not in t and "×" not in t for t in ticks), ticks
+    assert any("," in t for t in ticks)
+    assert ax.get_title() == "SERVED"
+    assert not ax.yaxis.get_offset_text().get_text()
+
+
+def test_the_new_wait_figures(two: Comparison, tmp_path: Path) -> None:
+    from sim.analysis.waits_over_time import waiting_over, waits_by_month
+    from sim.faces import wait_figures
+
+    monthly = waits_by_month(two.applicants, two.daily, 30)
+    over = waiting_over(two.applicants, two.daily, 30)
+    figures = {
+        "months": wait_figures.waits_by_month(monthly),
+        "over": wait_figures.share_waiting_over(over, lang="fr"),
+        "curves": wait_figures.wait_distribution_by_procedure(two.applicants),
+    }
+    titles = {k: [ax.get_title() for ax in f.axes if ax.get_visible()] for k, f in
+              figures.items()}
+    assert titles["months"] == ["all procedures", "first_title", "renewal"]
+    assert titles["curves"] == ["first_title", "renewal"]
+    assert figures["over"].axes[0].get_title() == ("Part des personnes en attente depuis plus "
+                                                   "de 30 jours")
+    assert len(figures["over"].axes[0].get_lines()) == 2
+    svg = plots.save_svg(figures["months"], tmp_path / "months.svg")
+    assert svg.read_text()[:200].lstrip().startswith("<?xml")
+    empty = wait_figures.share_waiting_over(over.iloc[:0])
+    assert empty.axes[0].texts
+
+
+def test_has_values_spots_all_zero_figures(two: Comparison) -> None:
+    assert plots.has_values(two.summary, ["served"])
+    assert not plots.has_values(two.summary, ["protection_orders_expired", "no_such_kpi"])
+
+
 def test_national_ranking_puts_the_longest_wait_on_top(tmp_path: Path) -> None:
+    from sim.faces import national_figures
+
     table = pd.DataFrame({
         "code": ["48", "93", "69"], "name": ["Lozère", "Seine-Saint-Denis", "Rhône"],
         "policy": ["template", "race", "convocation for first requests"],
         "first_title_wait_days_p50": [10.0, 150.0, np.nan], "wait_days_p50": [5.0, 90.0, 300.0],
         "renewal_lapses_per_1000": [1.0, 900.0, 1000.0],
         "protection_orders_expired": [0.0, 20.0, 0.0]})
-    fig = plots.national_ranking(table)
+    fig = national_figures.ranking(table)
     ax = fig.axes[0]
     rows = dict(zip(ax.get_yticks(), [t.get_text() for t in ax.get_yticklabels()], strict=True))
     assert [rows[y] for y in sorted(rows, reverse=True)] == [
         "69 Rhône", "93 Seine-Saint-Denis", "48 Lozère"]  # a median not reached is the worst
     assert [t.get_text() for t in fig.legends[0].get_texts()][-1] == "median not reached"
     assert plots.save_png(fig, tmp_path / "ranking.png").stat().st_size > 0
-    empty = plots.national_ranking(table.iloc[:0])
+    empty = national_figures.ranking(table.iloc[:0])
     assert "no département" in empty.axes[0].texts[0].get_text()

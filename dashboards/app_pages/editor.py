@@ -15,7 +15,7 @@ import state
 import streamlit as st
 import widgets
 
-from sim.scenario import Horizon, Reinforcement, Staff
+from sim.scenario import Horizon, Procedure, Reinforcement, Staff
 from sim.scenario.channels import ReleaseSchedule, SlotChannelBase, WaitlistChannel
 from sim.scenario.countermeasures import BotOperator, Countermeasures
 from sim.scenario.errors import ScenarioError
@@ -88,6 +88,20 @@ with levers_col:
             if keep:
                 plan.append({"start": when, "etp": etp, "ramp_up_days": ramp, "office": office})
         overrides += levers.reinforcement_overrides(base, plan)
+
+    # --- demand -----------------------------------------------------------------------------
+    with st.expander("Demand (needs per year, by procedure)", expanded=True):
+        st.caption("How many appointment needs appear in a year for each procedure (the "
+                   "seasonality and trend of the scenario apply on top).")
+        cols = st.columns(min(3, max(1, len(base.procedures))))
+        for k, (proc, spec_p) in enumerate(base.procedures.items()):
+            with cols[k % len(cols)]:
+                volume = number(f"`{proc}`", f"procedures.{proc}.annual_volume", Procedure,
+                                "annual_volume", spec_p.annual_volume, step=100.0,
+                                help=f"{spec_p.label or proc}: "
+                                + (Procedure.model_fields["annual_volume"].description or ""))
+            overrides += levers.changed(f"procedures.{proc}.annual_volume",
+                                        spec_p.annual_volume, volume)
 
     # --- booking policy ---------------------------------------------------------------------
     with st.expander("Booking policy and release schedule", expanded=True):

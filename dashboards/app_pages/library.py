@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pandas as pd
+import scenario_set
 import state
 import streamlit as st
 
 from sim.scenario.errors import ScenarioError
+from sim.scenario.files import parse_yaml
 
 st.title("Scenario library")
 st.write("The scenarios you can compare: those shipped with prefsim (`scenarios/`), YAML "
@@ -19,7 +21,8 @@ uploads = st.file_uploader(
     "Upload scenario files (YAML)", type=["yaml", "yml"], accept_multiple_files=True,
     key="upload.files",
     help="Checked like `prefsim check`: every problem is listed with its field and the "
-         "allowed values. A file may `extends:` a bundled scenario, e.g. `extends: demo.yaml`.")
+         "allowed values. A file may `extends:` a bundled scenario, e.g. `extends: demo.yaml`. "
+         "A scenario set downloaded below brings all its scenarios back at once.")
 seen: dict[str, tuple[str | None, list[str]]] = st.session_state.setdefault("upload.seen", {})
 
 
@@ -30,6 +33,8 @@ def add_upload(raw: bytes, name: str) -> tuple[str | None, list[str]]:
         return None, [f"{name}: this session already holds {state.MAX_UPLOADS} uploaded or "
                       "edited scenarios; remove some below first."]
     try:
+        if scenario_set.is_set(parse_yaml(raw, name)):
+            return add_set(raw, name, lib)
         spec = state.read_upload(raw, name)
     except ScenarioError as exc:
         return None, list(exc.problems)
@@ -40,6 +45,18 @@ def add_upload(raw: bytes, name: str) -> tuple[str | None, list[str]]:
     return label, []
 
 
+def add_set(raw: bytes, name: str, lib: state.Library) -> tuple[str | None, list[str]]:
+    """Add every scenario of a downloaded scenario set (all or none)."""
+    entries = scenario_set.read(raw, name, lib)
+    room = state.MAX_UPLOADS - sum(e.source != "bundled" for e in lib.entries.values())
+    if len(entries) > room:
+        return None, [f"{name}: {len(entries)} scenarios, but this session has room for "
+                      f"{room} more (at most {state.MAX_UPLOADS}); remove some below first."]
+    for entry in entries:
+        state.add_user_entry(entry)
+    return ", ".join(e.label for e in entries), []
+
+
 for upload in uploads or []:
     file_id = getattr(upload, "file_id", None) or f"{upload.name}:{upload.size}"
     if file_id not in seen:  # each file once, however often the page reruns
@@ -47,7 +64,8 @@ for upload in uploads or []:
     label, problems = seen[file_id]
     if problems:
         state.show_problems(problems, f"**{upload.name}** was not added:")
-    elif label in state.session_library().entries:
+    elif label is not None and all(x in state.session_library().entries
+                                   for x in label.split(", ")):
         st.success(f"**{upload.name}** added to the library as **{label}**.")
     else:
         st.info(f"**{upload.name}** was removed from the library; upload it again to add it.")
@@ -73,6 +91,14 @@ for entry in lib.entries.values():
     })
 st.subheader(f"{len(rows)} scenarios")
 st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+mine = [e for e in lib.entries.values() if e.source != "bundled"]
+if mine:
+    st.download_button(
+        f"Download my {len(mine)} scenario(s) (uploads and variants) as one file",
+        scenario_set.dump(mine), file_name="prefsim-scenarios.yaml", mime="application/x-yaml",
+        key="btn.lib.set",
+        help="Your uploads and variants belong to this browser session; upload this file "
+             "again (here, another day, or on a colleague's dashboard) to get them all back.")
 for broken in lib.broken:
     st.warning(f"Bundled file **{broken.path}** was left out: it does not load.\n\n"
                + "\n".join(f"- {p}" for p in broken.problems))

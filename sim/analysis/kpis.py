@@ -26,11 +26,11 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis import casework_kpis
-from sim.analysis.intervals import km_quantile
-from sim.engine import casework
+from sim.analysis.intervals import km_quantiles
+from sim.engine import casework, deadlines
 from sim.engine.model import SimOutput
 from sim.engine.operators import request_volumes
-from sim.engine.records import ABANDONED, CANCELLED, OUTCOMES, SERVED, WAITING
+from sim.engine.records import ABANDONED, CANCELLED, SERVED, WAITING
 from sim.engine.staff import staff_cost_eur
 
 KPI_NAMES = (
@@ -65,18 +65,19 @@ KPI_NAMES = (
 # Waits by segment: ``wait_days_mean.channel.<name>``, ``wait_days_p90.access.non_digital``...
 SEGMENT_KPIS = ("wait_days_mean", "wait_days_p50", "wait_days_p90")
 def _wait_kpis(group: pd.DataFrame) -> dict[str, float]:
-    outcome = group["outcome"].to_numpy()
+    outcome = group["outcome"].cat.codes.to_numpy()  # codes follow OUTCOMES
     wait = group["wait_days"].to_numpy()
     dated = ~group["censored"].to_numpy()
     n = len(group)
+    p50, p90 = km_quantiles(wait, dated, (0.5, 0.9)) if n else (np.nan, np.nan)
     return {
         "arrivals": float(n),
-        "served": float((outcome == OUTCOMES[SERVED]).sum()),
-        "abandoned_share": _share(outcome == OUTCOMES[ABANDONED], n),
-        "still_waiting_end": float((outcome == OUTCOMES[WAITING]).sum()),
+        "served": float((outcome == SERVED).sum()),
+        "abandoned_share": _share(outcome == ABANDONED, n),
+        "still_waiting_end": float((outcome == WAITING).sum()),
         "wait_days_mean": float(wait[dated].mean()) if dated.any() else np.nan,
-        "wait_days_p50": km_quantile(wait, dated, 0.5) if n else np.nan,
-        "wait_days_p90": km_quantile(wait, dated, 0.9) if n else np.nan,
+        "wait_days_p50": p50,
+        "wait_days_p90": p90,
     }
 
 
@@ -87,10 +88,10 @@ def _share(mask: np.ndarray, n: float) -> float:
 def _booking_kpis(group: pd.DataFrame) -> dict[str, float]:
     """Effort to book and what became of bookings (dated channels only)."""
     booked = group["booked_at"].notna().to_numpy()
-    outcome = group["outcome"].to_numpy()
+    outcome = group["outcome"].cat.codes.to_numpy()  # codes follow OUTCOMES
     attempts = group["attempts"].to_numpy()
     missed = int(group["missed"].sum())  # appointments missed, rebooked or not
-    came_due = int((booked & (outcome == OUTCOMES[SERVED])).sum()) + missed
+    came_due = int((booked & (outcome == SERVED)).sum()) + missed
     total = attempts.sum()
     paid = group["paid_eur"].to_numpy()
     return {
@@ -100,7 +101,7 @@ def _booking_kpis(group: pd.DataFrame) -> dict[str, float]:
         "reseller_revenue_eur": float(paid.sum()),
         "night_attempt_share": float(group["night_attempts"].sum() / total) if total else np.nan,
         "no_show_share": missed / came_due if came_due else np.nan,
-        "cancelled_share": _share(outcome == OUTCOMES[CANCELLED], len(group)),
+        "cancelled_share": _share(outcome == CANCELLED, len(group)),
     }
 
 
@@ -111,16 +112,16 @@ def _deadline_kpis(group: pd.DataFrame, horizon: float) -> dict[str, float]:
     before the run's stop (``horizon``: the horizon's end, or the end of the follow-up); a
     later deadline of someone still without a deposit is unknown.
     """
-    kind = group["deadline_kind"].to_numpy()
+    kind = group["deadline_kind"].cat.codes.to_numpy()  # codes follow deadlines.KINDS
     due = group["deadline_at"].to_numpy()
-    served = (group["outcome"] == OUTCOMES[SERVED]).to_numpy()
+    served = group["outcome"].cat.codes.to_numpy() == SERVED
     deposit = np.where(served, group["appointment_at"].to_numpy(), np.inf)
     end = np.minimum(deposit, horizon)
     passed = due < end
     known = served | passed
     undocumented = np.clip(end - due, 0.0, None)
-    renewal, order = kind == "renewal", kind == "protection_order"
-    generic = kind == "generic"
+    renewal, order = kind == deadlines.RENEWAL, kind == deadlines.PROTECTION_ORDER
+    generic = kind == deadlines.GENERIC
     margin = group["deadline_margin_days"].to_numpy()[order & served]
     return {
         "renewal_lapses": float((renewal & passed).sum()),

@@ -12,6 +12,14 @@ How many replications? With ``precision`` set, replications are added until the 
 of every headline KPI's interval (:data:`HEADLINE`, procedure ``all``) is within that share of
 its mean, for every scenario, or until ``max_replications``. A KPI whose mean is zero or NaN
 (nobody gave up; no appointment came) has no relative precision and is not waited for.
+Rare events need more: a headline count of events (protection orders expired: a handful a
+year) that some scenario saw fewer than ``min_events`` times over all its replications gets
+more replications, up to the cap, and :data:`Comparison.events` says which still rest on
+few events.
+
+Differences stay possible: the interval of ``B - A`` is cut where ``B`` would leave its
+domain (a count below 0, a share above 1), and a relative change is given only against a
+baseline that is not near 0 (:func:`sim.analysis.glossary.near_zero`).
 
 Assumptions: replications are independent and their KPIs roughly normal in the mean (t
 intervals); the first scenario is the baseline of every difference.
@@ -26,13 +34,19 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from sim.analysis import metrics
+from sim.analysis import glossary, metrics
 from sim.analysis.intervals import t_halfwidth
 from sim.experiments.experiment import RunResult, run
 from sim.scenario import Scenario
 
 HEADLINE = ("wait_days_mean", "wait_days_p90", "abandoned_share")
 """KPIs (procedure ``all``) that ``precision`` waits for."""
+
+EVENT_KPIS = tuple(k for k in glossary.HEADLINE if (t := glossary.term(k)) and t.events)
+"""Headline counts of events that may be rare: replications are added while they are few."""
+
+MIN_EVENTS = 20
+"""Events over all replications below which a headline count "rests on few events"."""
 
 Progress = Callable[[int, int], None]
 """Called with (runs done, runs planned so far)."""
@@ -50,6 +64,7 @@ class Comparison(NamedTuple):
     daily: pd.DataFrame
     seed: int
     n_replications: int
+    events: pd.DataFrame | None = None  # scenario, kpi, events, replications, few
 
 
 def unique_labels(names: Sequence[str]) -> list[str]:
@@ -98,13 +113,34 @@ def paired_differences(replications: pd.DataFrame, baseline: str,
             d = group["diff"].to_numpy(float)
             mean, half, n = t_interval(d, confidence)
             a_mean = float(np.nanmean(group["value_a"])) if n else math.nan
-            rows.append((name, baseline, kpi, proc, a_mean, mean, mean - half, mean + half, n))
+            rows.append((name, baseline, kpi, proc, a_mean,
+                         *_within_domain(str(kpi), a_mean, mean, half), n))
     table = pd.DataFrame(rows, columns=["scenario", "baseline", "kpi", "procedure",
                                         "baseline_mean", "difference", "ci_low", "ci_high", "n"])
+    base = table["baseline_mean"].to_numpy(float)
+    shown = ~np.array([glossary.near_zero(str(k), b) for k, b in zip(table["kpi"], base,
+                                                                     strict=True)], dtype=bool)
     with np.errstate(divide="ignore", invalid="ignore"):
-        table["relative"] = table["difference"] / table["baseline_mean"].abs()
+        for column, source in (("relative", "difference"), ("relative_low", "ci_low"),
+                               ("relative_high", "ci_high")):
+            table[column] = np.where(shown, table[source] / np.abs(base), np.nan)
     table["significant"] = (table["ci_low"] > 0) | (table["ci_high"] < 0)
     return table
+
+
+def _within_domain(kpi: str, baseline: float, mean: float, half: float
+                   ) -> tuple[float, float, float]:
+    """A paired difference and its interval, rounding noise set to 0, cut where the
+    what-if's mean ``baseline + d`` would leave the KPI's domain."""
+    noise = 1e-9 * max(1.0, abs(baseline)) if math.isfinite(baseline) else 1e-9
+    if abs(mean) <= noise and (not math.isfinite(half) or half <= noise):
+        zero = 0.0 if math.isfinite(half) else math.nan
+        return 0.0, zero, zero
+    low, high = glossary.bounds(kpi)
+    lo, hi = mean - half, mean + half
+    if math.isfinite(baseline):
+        lo, hi = max(lo, low - baseline), min(hi, high - baseline)
+    return mean, lo, hi
 
 
 def summarise_by_scenario(replications: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
@@ -133,6 +169,25 @@ def precision_table(summary: pd.DataFrame, precision: float | None) -> pd.DataFr
                          "mean": mean, "half_width": half, "relative": relative, "met": met})
 
 
+def events_table(replications: pd.DataFrame, min_events: int = MIN_EVENTS) -> pd.DataFrame:
+    """Per scenario, the headline counts of rare events (:data:`EVENT_KPIS`, procedure
+    ``all``) summed over replications; ``few`` when some happened but fewer than
+    ``min_events``.
+
+    >>> reps = pd.DataFrame({"scenario": "a", "replication": [0, 1], "procedure": "all",
+    ...                      "kpi": "protection_orders_expired", "value": [3.0, 4.0]})
+    >>> events_table(reps).to_dict("records")  # doctest: +NORMALIZE_WHITESPACE
+    [{'scenario': 'a', 'kpi': 'protection_orders_expired', 'events': 7.0, 'replications': 2,
+      'few': True}]
+    """
+    rows = replications[(replications["procedure"].astype(str) == "all")
+                        & replications["kpi"].isin(EVENT_KPIS)]
+    table = (rows.groupby(["scenario", "kpi"], sort=False, observed=True)["value"]
+             .agg(events="sum", replications="count").reset_index())
+    table["few"] = (table["events"] > 0) & (table["events"] < min_events)
+    return table
+
+
 def replications_needed(table: pd.DataFrame, n: int, precision: float) -> int:
     """Replications the worst headline KPI needs, from ``half ~ 1/sqrt(n)``: at least n."""
     needed = n
@@ -146,9 +201,9 @@ def replications_needed(table: pd.DataFrame, n: int, precision: float) -> int:
 
 
 def compare(scenarios: Sequence[Scenario], seed: int = 1, replications: int = 5,
-            precision: float | None = None, max_replications: int = 100,
+            precision: float | None = None, max_replications: int | None = None,
             labels: Sequence[str] | None = None, confidence: float = 0.95,
-            progress: Progress | None = None) -> Comparison:
+            progress: Progress | None = None, min_events: int = MIN_EVENTS) -> Comparison:
     """Run every scenario on the same replications of ``seed`` and compare them to the first.
 
     Parameters
@@ -162,16 +217,23 @@ def compare(scenarios: Sequence[Scenario], seed: int = 1, replications: int = 5,
         Target relative half-width of the headline KPIs (e.g. 0.05), or None for a fixed
         number of replications.
     max_replications
-        Cap on replications when ``precision`` is set.
+        Cap on replications added for ``precision`` (default 100) or for rare events
+        (default four times ``replications``, at most 100).
     labels
         Names of the scenarios in the tables (default: their names, repeats numbered).
+    min_events
+        Replications are added (doubling at most, up to the cap) while a headline count of
+        rare events totals more than 0 but fewer than this over the replications of a
+        scenario; 0 never adds any for this reason.
     """
     if not scenarios:
         raise ValueError("compare needs at least one scenario")
     if replications < 1 or (precision is not None and not 0 < precision < 1):
         raise ValueError("replications must be >= 1 and precision in (0, 1)")
     names = list(labels) if labels is not None else unique_labels([s.name for s in scenarios])
-    target = replications if precision is None else max(2, min(replications, max_replications))
+    cap = max_replications if max_replications is not None else (
+        100 if precision is not None else max(replications, min(4 * replications, 100)))
+    target = replications if precision is None else max(2, min(replications, cap))
     done: list[list[RunResult]] = [[] for _ in scenarios]
     while True:
         for k, scenario in enumerate(scenarios):
@@ -182,18 +244,27 @@ def compare(scenarios: Sequence[Scenario], seed: int = 1, replications: int = 5,
         reps = _stack([x.kpis for runs in done for x in runs], names, done)
         summary = summarise_by_scenario(reps, confidence)
         table = precision_table(summary, precision)
-        if precision is None or target >= max_replications:
-            break
-        needed = min(replications_needed(table, target, precision), 2 * target,
-                     max_replications)
+        events = events_table(reps, min_events)
+        needed = _events_needed(events, target, min_events)
+        if precision is not None:
+            needed = max(needed, replications_needed(table, target, precision))
+        needed = min(needed, 2 * target, cap)
         if needed <= target:
             break
         target = needed
     return Comparison(
         names, reps, summary, paired_differences(reps, names[0], confidence), table,
         _stack([x.applicants for runs in done for x in runs], names, done),
-        _stack([x.daily for runs in done for x in runs], names, done), seed, target,
+        _stack([x.daily for runs in done for x in runs], names, done), seed, target, events,
     )
+
+
+def _events_needed(events: pd.DataFrame, n: int, min_events: int) -> int:
+    """Replications for every rare headline count to reach ``min_events`` at its rate."""
+    few = events[events["few"].to_numpy(bool)]
+    if few.empty or min_events <= 0:
+        return n
+    return max(n, *(math.ceil(n * min_events / e) for e in few["events"].to_numpy(float)))
 
 
 def _stack(frames: list[pd.DataFrame], names: list[str], done: list[list[RunResult]]

@@ -15,49 +15,33 @@ Assumptions and conventions:
 * Wait distributions are Kaplan-Meier estimates in which applicants still waiting at the
   horizon, or who gave up, are right-censored, consistent with
   :func:`sim.analysis.metrics.km_quantile`.
-* A table without the rows a figure needs gives a figure that says so, never an exception.
+* A table without the rows a figure needs gives a figure that says so, never an exception;
+  :func:`has_values` lets a report skip a figure that would show only zeros.
+* Scenario ``k`` always has colour ``C{k}``, line style and marker ``STYLES[k]``, so a what-if
+  whose curve coincides with the baseline's stays visible (dashes and markers over a line).
+* Axes read as plain numbers (``12,000``, not ``1.2e4``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from sim.analysis.intervals import km_curve
 from sim.experiments.io import atomic_write
 
 WIDTH, HEIGHT = 7.5, 4.2
+STYLES = (("-", "o"), ("--", "s"), (":", "^"), ("-.", "D"), ((0, (5, 1, 1, 1)), "v"))
+"""Line style and marker of scenario ``k`` (cycled)."""
 
 
-def km_cdf(wait: np.ndarray, observed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Kaplan-Meier estimate of P(wait <= t): the event times and the estimate after each.
-
-    The example of :func:`sim.analysis.metrics.km_quantile`: served after 1, 2 and 4 days, still
-    waiting after 3, 3 and 5 days.
-
-    >>> t, F = km_cdf(np.array([1.0, 2.0, 3.0, 3.0, 4.0, 5.0]),
-    ...               np.array([True, True, False, False, True, False]))
-    >>> t.tolist(), F.round(4).tolist()
-    ([1.0, 2.0, 4.0], [0.1667, 0.3333, 0.6667])
-    """
-    wait = np.asarray(wait, dtype=float)
-    observed = np.asarray(observed, dtype=bool)
-    keep = np.isfinite(wait)
-    wait, observed = wait[keep], observed[keep]
-    if not observed.any():
-        return np.array([]), np.array([])
-    order = np.argsort(wait, kind="stable")
-    wait, observed = wait[order], observed[order]
-    times, first = np.unique(wait, return_index=True)
-    at_risk = wait.size - first
-    events = np.add.reduceat(observed.astype(float), first)
-    survival = np.cumprod(1.0 - events / at_risk)
-    seen = events > 0
-    return times[seen], 1.0 - survival[seen]
+km_cdf = km_curve  # the Kaplan-Meier curve of sim.analysis.intervals, kept under its old name
 
 
 def wait_distribution(applicants: pd.DataFrame, title: str = "Wait for a first appointment",
@@ -74,15 +58,16 @@ def wait_distribution(applicants: pd.DataFrame, title: str = "Wait for a first a
     max_days
         Right end of the x axis (default: the largest observed wait).
     """
-    fig, ax = _figure(title)
+    fig, ax = new_figure(title)
     rows = applicants
     if "after_warmup" in rows.columns:
         rows = rows[rows["after_warmup"].to_numpy(dtype=bool)]
     drawn = False
-    for name, group in _by_scenario(rows):
+    for k, (name, group) in enumerate(_by_scenario(rows)):
         t, cdf = km_cdf(group["wait_days"].to_numpy(), ~group["censored"].to_numpy(dtype=bool))
         if t.size:
-            ax.step(np.r_[0.0, t], np.r_[0.0, cdf], where="post", label=str(name))
+            x, y = steps(t, cdf)
+            ax.step(x, y, where="post", label=str(name), **style(k, x.size))
             drawn = True
     if not drawn:
         return _empty(fig, ax, "no applicant got an appointment")
@@ -104,38 +89,41 @@ def backlog_by_month(daily: pd.DataFrame, procedure: str = "all",
 
     The band spans the lowest and highest replication's monthly mean.
     """
-    fig, ax = _figure(title)
+    fig, ax = new_figure(title)
     rows = daily[daily["procedure"].astype(str) == procedure]
     if rows.empty or column not in rows:
         return _empty(fig, ax, f"no daily {column} for procedure '{procedure}'")
     rows = rows.assign(month=pd.to_datetime(rows["date"]).dt.to_period("M").dt.to_timestamp())
-    for name, group in _by_scenario(rows):
+    for k, (name, group) in enumerate(_by_scenario(rows)):
         per_rep = group.groupby(["replication", "month"], observed=True)[column].mean()
         by_month = per_rep.groupby(level="month")
         mean, low, high = by_month.mean(), by_month.min(), by_month.max()
-        line = ax.plot(mean.index, mean.to_numpy(), marker="o", ms=3, label=str(name))[0]
+        line = ax.plot(mean.index, mean.to_numpy(), label=str(name), **style(k))[0]
         ax.fill_between(mean.index, low.to_numpy(), high.to_numpy(), color=line.get_color(),
                         alpha=0.15, lw=0)
     ax.set_ylabel(ylabel)
     ax.set_ylim(bottom=0)
     ax.legend(frameon=False)
+    month_axis(ax)
     fig.autofmt_xdate()
     return fig
 
 
 def kpi_comparison(summary: pd.DataFrame, kpis: Sequence[str], procedure: str = "all",
-                   title: str = "KPIs by scenario", first_colour: int = 0) -> Figure:
+                   title: str = "KPIs by scenario", first_colour: int = 0,
+                   labels: Callable[[str], str] = str) -> Figure:
     """One panel per KPI: the mean of each scenario with its confidence interval.
 
     ``summary`` has columns scenario, kpi, procedure, mean, ci_low, ci_high
     (:func:`sim.analysis.metrics.summarise` per scenario). KPIs absent from ``summary``, or NaN for
     every scenario, are left out.
-    Scenario ``k`` is drawn in colour ``C{first_colour + k}``, as in the line figures.
+    Scenario ``k`` is drawn in colour ``C{first_colour + k}``, as in the line figures;
+    ``labels`` turns a KPI name into its panel title (the glossary's label, say).
     """
     rows = summary[summary["procedure"].astype(str) == procedure]
     present = [k for k in kpis if np.isfinite(rows.loc[rows["kpi"] == k, "mean"]).any()]
     if not present:
-        fig, ax = _figure(title)
+        fig, ax = new_figure(title)
         return _empty(fig, ax, "none of these KPIs was produced: " + ", ".join(kpis))
     cols = min(3, len(present))
     nrows = -(-len(present) // cols)
@@ -147,99 +135,24 @@ def kpi_comparison(summary: pd.DataFrame, kpis: Sequence[str], procedure: str = 
         _interval_bars(ax, part["scenario"].astype(str).tolist(), part["mean"].to_numpy(float),
                        part["ci_low"].to_numpy(float), part["ci_high"].to_numpy(float),
                        first_colour)
-        ax.set_title(kpi, fontsize=9)
+        ax.set_title(labels(kpi), fontsize=9, wrap=True)
+        plain_numbers(ax)
     for ax in axes[len(present):]:
         ax.set_visible(False)
     return fig
 
 
 def differences(diffs: pd.DataFrame, kpis: Sequence[str], procedure: str = "all",
-                title: str = "Paired differences against the baseline (95 % interval)") -> Figure:
+                title: str = "Paired differences against the baseline (95 % interval)",
+                labels: Callable[[str], str] = str) -> Figure:
     """One panel per KPI: each scenario's mean paired difference with the baseline.
 
-    ``diffs`` has columns scenario, baseline, kpi, procedure, difference, ci_low, ci_high
-    (:func:`sim.experiments.compare.paired_differences`). An interval that misses 0 is a real
-    effect.
+    ``diffs`` is :func:`sim.experiments.compare.paired_differences`' table. An interval that
+    misses 0 is a real effect.
     """
     return kpi_comparison(
-        diffs.rename(columns={"difference": "mean"}), kpis, procedure, title, first_colour=1
-    )
-
-
-def frontier(plans: pd.DataFrame, kpi: str, threshold: float | None = None,
-             chosen: int | None = None, cost: str = "staff_cost_eur",
-             title: str = "Cost against target") -> Figure:
-    """Each evaluated plan's cost against a target KPI, the frontier and the threshold.
-
-    ``plans`` has a cost column, a ``kpi`` column (the KPI's mean), and optionally
-    ``feasible`` and ``frontier`` booleans; ``chosen`` is the row label of the chosen plan.
-    """
-    fig, ax = _figure(title)
-    if plans.empty or kpi not in plans.columns:
-        return _empty(fig, ax, f"no evaluated plan with KPI '{kpi}'")
-    feasible = plans.get("feasible", pd.Series(True, index=plans.index)).to_numpy(bool)
-    x, y = plans[cost].to_numpy(float), plans[kpi].to_numpy(float)
-    ax.scatter(x[feasible], y[feasible], s=18, color="tab:green", label="meets the targets")
-    ax.scatter(x[~feasible], y[~feasible], s=18, color="tab:red", marker="x", label="misses")
-    if "frontier" in plans.columns:
-        front = plans[plans["frontier"].to_numpy(bool)].sort_values(cost)
-        ax.plot(front[cost], front[kpi], color="black", lw=1, label="frontier")
-    if threshold is not None:
-        ax.axhline(threshold, color="grey", ls="--", lw=1, label=f"target {threshold:g}")
-    if chosen is not None and chosen in plans.index:
-        ax.scatter([plans.at[chosen, cost]], [plans.at[chosen, kpi]], s=120,
-                   facecolors="none", edgecolors="black", label="least-cost plan")
-    ax.set_xlabel(cost.replace("_", " "))
-    ax.set_ylabel(kpi)
-    ax.legend(frameon=False, fontsize=8)
-    return fig
-
-
-def national_ranking(table: pd.DataFrame,
-                     title: str = "Départements ranked by the median wait") -> Figure:
-    """One row per département, worst median wait for a first title at the top: that median
-    and all procedures' (days), renewal lapses per 1,000 renewals, protection orders expired
-    a year. Colour: booking policy (a convocation for some procedures, or the race). A median
-    some replication never reached is drawn as ``>`` at the right edge.
-
-    ``table`` is :func:`sim.experiments.national_tables.departement_table`.
-    """
-    if table.empty:
-        fig, ax = _figure(title)
-        return _empty(fig, ax, "no département simulated")
-    first = table["first_title_wait_days_p50"].astype(float)
-    rows = table.assign(rank=first.fillna(np.inf)).sort_values("rank", ascending=False,
-                                                               kind="stable")
-    y = np.arange(len(rows))[::-1]
-    convoked = rows["policy"].astype(str).str.contains("convocation").to_numpy()
-    colour = np.where(convoked, "C1", "C0")
-    fig = Figure(figsize=(WIDTH + 2.5, 0.16 * len(rows) + 1.4), layout="constrained")
-    fig.suptitle(title, fontsize=10)
-    axes = fig.subplots(1, 3, sharey=True, width_ratios=(2, 1, 1))
-    panels = (("first_title_wait_days_p50", "median wait, first titles (days)"),
-              ("renewal_lapses_per_1000", "renewal lapses per 1,000"),
-              ("protection_orders_expired", "protection orders expired / year"))
-    for ax, (column, label) in zip(axes, panels, strict=True):
-        x = rows[column].to_numpy(float)
-        edge = np.nanmax(x) * 1.05 if np.isfinite(x).any() else 1.0
-        ax.scatter(np.where(np.isfinite(x), x, edge), y, c=colour, s=12,
-                   marker="o", zorder=3)
-        gone = ~np.isfinite(x)
-        ax.scatter(np.full(gone.sum(), edge), y[gone], c="C3", s=22, marker=">", zorder=4)
-        ax.set_xlabel(label, fontsize=8)
-        ax.set_xlim(left=0)
-        ax.grid(axis="x", alpha=0.3)
-    axes[0].scatter(rows["wait_days_p50"].to_numpy(float), y, s=8, facecolors="none",
-                    edgecolors="grey", label="all procedures", zorder=2)
-    axes[0].set_yticks(y, [f"{c} {n}" for c, n in zip(rows["code"], rows["name"],
-                                                        strict=True)], fontsize=6)
-    axes[0].set_ylim(-1, len(rows))
-    for c, name in (("C0", "the race"), ("C1", "convocation for some procedures"),
-                    ("C3", "median not reached")):
-        axes[0].scatter([], [], c=c, s=12, label=name)
-    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=4,
-               frameon=False, fontsize=7)
-    return fig
+        diffs.rename(columns={"difference": "mean"}), kpis, procedure, title, first_colour=1,
+        labels=labels)
 
 
 def save_png(fig: Figure, path: str | Path, dpi: int = 110) -> Path:
@@ -247,15 +160,86 @@ def save_png(fig: Figure, path: str | Path, dpi: int = 110) -> Path:
     return atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=dpi))
 
 
+def save_svg(fig: Figure, path: str | Path) -> Path:
+    """Write ``fig`` as an SVG (vector, for documents), atomically."""
+    return atomic_write(path, lambda tmp: fig.savefig(tmp, format="svg"))
+
+
+def has_values(summary: pd.DataFrame, kpis: Sequence[str], procedure: str = "all") -> bool:
+    """Whether some scenario has a finite, non-zero mean for one of ``kpis``.
+
+    >>> table = pd.DataFrame({"kpi": ["a", "b"], "procedure": "all", "mean": [0.0, np.nan]})
+    >>> has_values(table, ["a", "b"]), has_values(table.assign(mean=[0.0, 2.0]), ["b"])
+    (False, True)
+    """
+    rows = summary[(summary["procedure"].astype(str) == procedure) & summary["kpi"].isin(kpis)]
+    values = rows["mean"].to_numpy(float)
+    return bool((np.isfinite(values) & (values != 0)).any())
+
+
+def steps(t: np.ndarray, cdf: np.ndarray, n: int = 400) -> tuple[np.ndarray, np.ndarray]:
+    """A Kaplan-Meier curve from 0, read at ``n`` evenly spaced days (enough for the eye,
+    and a figure of 100,000 applicants saves in a fraction of a second)."""
+    if t.size <= n:
+        return np.r_[0.0, t], np.r_[0.0, cdf]
+    grid = np.linspace(0.0, float(t[-1]), n)
+    k = np.searchsorted(t, grid, side="right")
+    return grid, np.where(k > 0, cdf[np.maximum(k - 1, 0)], 0.0)
+
+
+def style(k: int, points: int = 12) -> dict[str, Any]:
+    """Colour, line style and marker of scenario ``k``; markers on about ten of ``points``."""
+    line, marker = STYLES[k % len(STYLES)]
+    every = max(1, points // 10)  # markers of scenarios shifted, so coinciding ones alternate
+    return {"color": f"C{k % 10}", "ls": line, "marker": marker, "ms": 4,
+            "markevery": (min(k * max(1, every // 3), every - 1), every), "lw": 1.6}
+
+
+def month_axis(ax: Axes) -> None:
+    """Dates on the x axis as one ``2021-09`` tick per month (fewer on long horizons)."""
+    from matplotlib.dates import AutoDateLocator, DateFormatter
+
+    ax.xaxis.set_major_locator(AutoDateLocator(minticks=3, maxticks=8,
+                                               interval_multiples=True))
+    ax.xaxis.set_major_formatter(DateFormatter("%Y-%m"))
+
+
+def plain_numbers(ax: Axes, axis: str = "y") -> None:
+    """Tick labels as plain numbers with thousands separators, never in scientific notation."""
+    def plain(x: float, _: int) -> str:
+        return f"{x:,.0f}" if abs(x) >= 100 or float(x).is_integer() else f"{x:,.3g}"
+
+    for which in ("x", "y") if axis == "both" else (axis,):
+        getattr(ax, f"{which}axis").set_major_formatter(plain)
+
+
 # --- helpers ------------------------------------------------------------------------------------
 
 
-def _figure(title: str) -> tuple[Figure, Axes]:
+def new_figure(title: str) -> tuple[Figure, Axes]:
+    """One axes with a title, a light grid and plain numbers."""
     fig = Figure(figsize=(WIDTH, HEIGHT), layout="constrained")
     ax = fig.subplots()
     ax.set_title(title)
     ax.grid(alpha=0.3)
+    plain_numbers(ax)
     return fig, ax
+
+
+def panels(title: str, n: int, cols: int = 3) -> tuple[Figure, list[Axes]]:
+    """A figure of ``n`` small panels (``cols`` a row) sharing the title; spare ones hidden."""
+    cols = max(1, min(cols, n))
+    rows = -(-n // cols)
+    fig = Figure(figsize=(3.6 * cols + 0.6, 2.9 * rows + 0.8), layout="constrained")
+    fig.suptitle(title)
+    axes = list(fig.subplots(rows, cols, squeeze=False).ravel())
+    for ax in axes:
+        ax.grid(alpha=0.3)
+        plain_numbers(ax)
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    return fig, axes[:n]
+
 
 
 def _empty(fig: Figure, ax: Axes, message: str) -> Figure:
@@ -274,14 +258,24 @@ def _by_scenario(rows: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
     return [(name, rows[key == name]) for name in names]
 
 
+def _plain_label(x: float) -> str:
+    """A bar's value, plain.
+
+    >>> _plain_label(3176285.0), _plain_label(0.0928), _plain_label(float("nan"))
+    ('3,176,285', '0.0928', 'n/a')
+    """
+    if not np.isfinite(x):
+        return "n/a"
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
+
+
 def _interval_bars(ax: Axes, names: list[str], mean: np.ndarray, low: np.ndarray,
                    high: np.ndarray, first_colour: int = 0) -> None:
     pos = np.arange(len(names))
     err = np.vstack([np.nan_to_num(mean - low), np.nan_to_num(high - mean)])
     colours = [f"C{(first_colour + k) % 10}" for k in range(len(names))]
     bars = ax.bar(pos, np.nan_to_num(mean), color=colours, alpha=0.75)
-    ax.bar_label(bars, [f"{m:.3g}" if np.isfinite(m) else "n/a" for m in mean], fontsize=7,
-                 label_type="center")
+    ax.bar_label(bars, [_plain_label(m) for m in mean], fontsize=7, label_type="center")
     ax.errorbar(pos, np.nan_to_num(mean), yerr=np.clip(err, 0, None), fmt="none",
                 ecolor="black", capsize=3, lw=1)
     ax.axhline(0, color="black", lw=0.6)

@@ -8,26 +8,45 @@ mapping into a scenario or a :class:`~sim.scenario.errors.ScenarioError`.
 
 This layer imports nothing else of ``sim``: the engine, the analysis, the experiments and the
 faces build on it (see docs/architecture.md). The schema's public names are re-exported here,
-so that ``from sim.scenario import Scenario`` reads as it always has.
+so that ``from sim.scenario import Scenario`` reads as it always has; they are imported on
+first use (PEP 562), so that ``import sim.scenario.errors`` does not load pydantic and
+``prefsim --help`` stays fast.
 """
 
-from sim.scenario.behaviour import Behaviour, Help, Holding, SeekerClass
-from sim.scenario.channels import (
-    Channel,
-    DeskChannel,
-    LotteryChannel,
-    OnlineChannel,
-    RaceChannel,
-    ReleaseSchedule,
-    SlotChannelBase,
-    WaitlistChannel,
-)
-from sim.scenario.countermeasures import BotOperator, Countermeasures, ResaleDemand
-from sim.scenario.distributions import DistributionSpec
-from sim.scenario.horizon import CalendarSpec, Closure, Horizon
-from sim.scenario.procedures import Procedure
-from sim.scenario.schema import Scenario, route
-from sim.scenario.staff import Reinforcement, SeasonalStaff, Staff
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sim.scenario.behaviour import Behaviour, Help, Holding, SeekerClass
+    from sim.scenario.channels import (
+        Channel,
+        DeskChannel,
+        LotteryChannel,
+        OnlineChannel,
+        RaceChannel,
+        ReleaseSchedule,
+        SlotChannelBase,
+        WaitlistChannel,
+    )
+    from sim.scenario.countermeasures import BotOperator, Countermeasures, ResaleDemand
+    from sim.scenario.distributions import DistributionSpec
+    from sim.scenario.horizon import CalendarSpec, Closure, Horizon
+    from sim.scenario.procedures import Procedure
+    from sim.scenario.schema import Scenario, route
+    from sim.scenario.staff import Reinforcement, SeasonalStaff, Staff
+
+_HOME = {  # public name -> the module of the schema that defines it
+    **dict.fromkeys(("Behaviour", "Help", "Holding", "SeekerClass"), "behaviour"),
+    **dict.fromkeys(("Channel", "DeskChannel", "LotteryChannel", "OnlineChannel", "RaceChannel",
+                     "ReleaseSchedule", "SlotChannelBase", "WaitlistChannel"), "channels"),
+    **dict.fromkeys(("BotOperator", "Countermeasures", "ResaleDemand"), "countermeasures"),
+    "DistributionSpec": "distributions", "CalendarSpec": "horizon", "Closure": "horizon",
+    "Horizon": "horizon",
+    "Procedure": "procedures", "Scenario": "schema", "route": "schema",
+    **dict.fromkeys(("Reinforcement", "SeasonalStaff", "Staff"), "staff"),
+}
 
 __all__ = [
     "Behaviour", "BotOperator", "CalendarSpec", "Channel", "Closure", "Countermeasures",
@@ -37,3 +56,17 @@ __all__ = [
     "Reinforcement", "ReleaseSchedule", "ResaleDemand", "Scenario", "SeasonalStaff",
     "SeekerClass", "SlotChannelBase", "Staff", "WaitlistChannel", "route",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """The schema's models, imported from their module when first asked for."""
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module 'sim.scenario' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"sim.scenario.{home}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOME})

@@ -18,6 +18,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel
 
 from sim.scenario.schema import Scenario
+from sim.scenario.suggest import did_you_mean
 
 Layer = tuple[str, Mapping[str, Any]]
 """One source of fields, lowest priority first: its name (a file, ``FILE --set``) and mapping."""
@@ -42,7 +43,8 @@ def unsettable(path: Sequence[str], data: Any) -> str | None:
             return f"{where} is not a mapping of fields; set it whole with --set {where}=..."
         known = _settable_keys(tp, node)
         if known is not None and key not in known:
-            return f"unknown key '{key}' in {where} (known: {', '.join(known) or 'none'})"
+            return (f"unknown key '{key}' in {where} (known: {', '.join(known) or 'none'})"
+                    f"{did_you_mean(key, known)}")
         tp = child_type(_member(tp, node), key)
         node = node.get(key) if isinstance(node, Mapping) else None
     return None
@@ -90,7 +92,8 @@ def format_problem(err: Mapping[str, Any], source: str, layers: Sequence[Layer])
         msg = f"{'unknown' if value is not None else 'missing'} {field} (allowed: {allowed})"
     elif kind == "extra_forbidden":
         known = _settable_keys(_readable(err["loc"][:-1])[1], None) or ()
-        msg = f"unknown field (allowed: {', '.join(known)})"
+        hint = did_you_mean(str(err["loc"][-1]), known)
+        msg = f"unknown field (allowed: {', '.join(known)}){hint}"
     else:
         msg = err["msg"].removeprefix("Value error, ")
     where = _origin(path, layers, source)

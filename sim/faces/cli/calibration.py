@@ -4,7 +4,6 @@
 
 * ``prefsim calibrate SCENARIO``: fit unpublished parameters to published figures;
 * ``prefsim calibration-report``: write docs/calibration.md (simulated against published);
-* ``prefsim national``: every département's prefecture, in parallel, aggregated nationally;
 * ``prefsim data-check FILE...``: check the data references of scenario files;
 * ``prefsim data-derive``: rewrite the derived inputs in data/ from the sourced figures
   (derived figures, département weights, each prefecture's inputs).
@@ -17,38 +16,40 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from sim import __version__
-from sim.experiments import io
-from sim.experiments import national as nat
-from sim.experiments.calibration.fit import Fit, calibrate
-from sim.experiments.calibration.parameters import DEFAULT_PARAMETERS, apply, parse_parameter
-from sim.experiments.calibration.report import _num, report
-from sim.experiments.calibration.targets import DEFAULT_TARGETS, PUBLISHED, parse_target
-from sim.experiments.data import figures, prefectures, references, sources
-from sim.experiments.executors import ExecutorError, make_executor
-from sim.faces import plots
-from sim.faces.cli.common import Seed, err, fail, out
-from sim.scenario import Scenario
-from sim.scenario.errors import ScenarioError
-from sim.scenario.files import dump_yaml
-from sim.scenario.loader import load
+from sim.experiments.data import sources
+from sim.faces.cli.common import Force, FreshOut, Seed, err, fail, out, output_dir
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from sim.experiments.calibration.fit import Fit
+    from sim.scenario import Scenario
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
 BASELINE = Path("scenarios/val-de-marne-2021.yaml")
 FIT_DIR = Path("data/calibration/val-de-marne-2021")
+# Written out so that `prefsim --help` need not import the calibration (tests/test_cli.py
+# checks them against DEFAULT_PARAMETERS, PUBLISHED and DEFAULT_TARGETS).
+PARAM_DEFAULTS = "latent_demand=0.3:3, external_delay=0.3:3, bot_requests=0.1:10"
+PUBLISHED_TARGETS = ("race_appointments_per_week, appointment_wait, first_title_delay, "
+                     "renewal_delay, blocked_requests")
+TARGET_DEFAULTS = "appointment_wait, first_title_delay, renewal_delay, blocked_requests"
 
 
 def _scenario(path: Path, overrides: list[str] | None = None) -> Scenario:
     """Load a scenario after checking its data references; one line per problem."""
+    from sim.experiments.data import references
+    from sim.scenario.errors import ScenarioError
+    from sim.scenario.loader import load
+
     try:
         problems = references.check_references(path) if path.is_file() else []
         if problems:
@@ -67,22 +68,32 @@ def calibrate_command(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")] = BASELINE,
     params: Annotated[list[str] | None, typer.Option(
         "--param", "-p", help="NAME=LOW:HIGH: a multiplier (latent_demand, checks_per_day, "
-        "bot_requests, back_office_hours) or a dotted field. Default: "
-        + ", ".join(DEFAULT_PARAMETERS))] = None,
+        "bot_requests, back_office_hours, external_delay) or a dotted field. Default: "
+        + PARAM_DEFAULTS)] = None,
     targets: Annotated[list[str] | None, typer.Option(
-        "--target", "-t", help="A published target (" + ", ".join(
-            p.name for p in PUBLISHED) + ") or MEASURE=VALUE. Default: "
-        + ", ".join(DEFAULT_TARGETS))] = None,
-    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path(
-        "out/calibrate"),
+        "--target", "-t", help=f"A published target ({PUBLISHED_TARGETS}) or MEASURE=VALUE. "
+        f"Default: {TARGET_DEFAULTS}")] = None,
+    out_dir: FreshOut = None,
     seed: Seed = 1,
     replications: Annotated[int, typer.Option("--replications", "-r", min=1, max=100)] = 2,
     scale: Annotated[float, typer.Option("--scale", min=0.001, max=1.0,
                                          help="Shrink demand, staff and bots (speed).")] = 0.25,
     days: Annotated[int | None, typer.Option("--days", min=30, help="Shorter horizon.")] = None,
     max_evaluations: Annotated[int, typer.Option("--max-evaluations", min=2)] = 60,
+    force: Force = False,
 ) -> None:
     """Fit unpublished parameters to published figures; write the fitted scenario."""
+    from sim.experiments import io
+    from sim.experiments.calibration.fit import calibrate
+    from sim.experiments.calibration.parameters import (
+        DEFAULT_PARAMETERS,
+        apply,
+        parse_parameter,
+    )
+    from sim.experiments.calibration.targets import DEFAULT_TARGETS, parse_target
+    from sim.scenario.errors import ScenarioError
+    from sim.scenario.files import dump_yaml
+
     spec = _scenario(scenario, [f"horizon.days={days}"] if days else [])
     full = _scenario(scenario)
     try:
@@ -90,6 +101,7 @@ def calibrate_command(
         parsed_targets = [parse_target(t) for t in targets or DEFAULT_TARGETS]
     except ScenarioError as exc:
         fail(exc.problems)
+    out_dir = output_dir(out_dir, force, "calibrate")
     with _progress() as bar:
         task = bar.add_task("calibrate: evaluations", total=max_evaluations)
         try:
@@ -127,6 +139,10 @@ def _progress():  # type: ignore[no-untyped-def]
 
 
 def _fit_table(fit: Fit) -> Table:
+    from rich.table import Table
+
+    from sim.experiments.calibration.report import _num
+
     table = Table(title="fit quality", title_justify="left")
     for name in ("target", "published", "simulated", "gap"):
         table.add_column(name, justify="left" if name == "target" else "right")
@@ -149,6 +165,9 @@ def calibration_report_command(
                         ] = FIT_DIR / "fit.json",
 ) -> None:
     """Write the calibration report: simulated against published figures, gaps explained."""
+    from sim.experiments import io
+    from sim.experiments.calibration.report import report
+
     spec = _scenario(scenario)
     fit = json.loads(fit_file.read_text(encoding="utf-8")) if fit_file.is_file() else None
     text = report(spec, str(scenario), seed, replications, fit,
@@ -161,95 +180,14 @@ def calibration_report_command(
     err.print(f"wrote {escape(str(out_file))}")
 
 
-@app.command("national")
-def national_command(
-    national_file: Annotated[Path, typer.Argument(help="National YAML file.")] = Path(
-        "scenarios/national.yaml"),
-    out_dir: Annotated[Path, typer.Option("--out", "-o")] = Path("out/national"),
-    seed: Seed = 1,
-    replications: Annotated[int, typer.Option("--replications", "-r", min=1, max=100)] = 2,
-    workers: Annotated[int | None, typer.Option(
-        "--workers", "-w", min=0, help="Worker processes (default: one per core; 0: in this "
-        "process).")] = None,
-    scale: Annotated[float | None, typer.Option("--scale", min=0.001, max=10.0,
-                                                help="Override the file's scale.")] = None,
-    days: Annotated[int | None, typer.Option("--days", min=30, help="Shorter horizon.")] = None,
-    scheduler: Annotated[str | None, typer.Option(
-        "--scheduler", help="Dask scheduler of an existing cluster, e.g. tcp://host:8786.")
-    ] = None,
-    dask_workers: Annotated[int | None, typer.Option(
-        "--dask-workers", min=1, help="Start a Dask LocalCluster with this many workers.")
-    ] = None,
-) -> None:
-    """Simulate every département's prefecture in parallel and aggregate nationally; write
-    the national KPIs, one row per département and the départements ranked (ranking.png)."""
-    started = time.time()
-    if scheduler is not None and dask_workers is not None:
-        fail(["--scheduler and --dask-workers exclude each other: --scheduler uses an "
-              "existing cluster, --dask-workers starts a local one"])
-    try:
-        spec = nat.read_national(national_file, scale, days)
-    except ScenarioError as exc:
-        fail(exc.problems)
-    base = national_file.parent / spec.spec.base
-    problems = references.check_references(base) if base.is_file() else []
-    if problems:
-        fail(problems)
-    with _progress() as bar:
-        task = bar.add_task("national: départements", total=len(spec.scenarios))
-        try:
-            result = nat.simulate_national(
-                spec, seed, replications, workers,
-                lambda done, total: bar.update(task, completed=done),
-                make_executor(workers, scheduler, dask_workers))
-        except (ScenarioError, ExecutorError) as exc:
-            fail(getattr(exc, "problems", [str(exc)]))
-    try:
-        io.write_csv(out_dir / "national.csv", result.national)
-        io.write_csv(out_dir / "replications.csv", result.replications)
-        io.write_csv(out_dir / "departements.csv", result.departements)
-        io.write_csv(out_dir / "prefectures.csv", result.table)
-        io.write_csv(out_dir / "inputs.csv", spec.inputs)
-        plots.save_png(plots.national_ranking(result.table, _ranking_title(spec, replications)),
-                       out_dir / "ranking.png")
-        io.write_json(out_dir / "manifest.json", {
-            "prefsim_version": __version__, "command": _command(), "seed": seed,
-            "replications": replications, "scale": spec.spec.scale,
-            "rules": spec.spec.model_dump(include={"demand", "staff", "policies", "bots"}),
-            "departements": list(spec.scenarios), "failures": result.failures,
-            "run_seconds": round(time.time() - started, 1)})
-    except OSError as exc:
-        fail([f"{out_dir}: cannot write results ({exc.strerror or exc})"])
-    shown = result.national[result.national["procedure"] == "all"]
-    table = Table(title=f"{spec.spec.name}: {len(spec.scenarios)} départements, scale "
-                  f"{spec.spec.scale:g}, {replications} replication(s)", title_justify="left")
-    for name in ("kpi", "mean", "95% interval", "aggregation"):
-        table.add_column(name, justify="left" if name in ("kpi", "aggregation") else "right")
-    for row in shown.itertuples():
-        table.add_row(escape(row.kpi), _num(row.mean),
-                      f"{_num(row.ci_low)} - {_num(row.ci_high)}", row.method)
-    out.print(table)
-    for line in result.failures:
-        typer.echo(line, err=True)
-    err.print(f"wrote {escape(str(out_dir))}/ (national.csv, replications.csv, "
-              f"departements.csv, prefectures.csv, inputs.csv, ranking.png, manifest.json) in "
-              f"{time.time() - started:.1f} s")
-    if result.failures:
-        raise typer.Exit(code=1)
-
-
-def _ranking_title(spec: nat.National, replications: int) -> str:
-    rules = spec.spec
-    return (f"{rules.name}: {len(spec.scenarios)} départements, scale {rules.scale:g}, "
-            f"{replications} replication(s); demand {rules.demand}, staff {rules.staff}, "
-            f"policies {rules.policies}, bots {rules.bots}")
-
-
 @app.command("data-check")
 def data_check_command(
     files: Annotated[list[Path], typer.Argument(help="Scenario files to check.")],
 ) -> None:
     """Check that every [key@year] reference of scenario files exists (and [= ...] matches)."""
+    from sim.experiments.data import references
+    from sim.scenario.errors import ScenarioError
+
     problems = []
     for path in files:
         try:
@@ -270,8 +208,11 @@ def data_check_command(
 def data_derive_command(
     out_dir: Annotated[Path, typer.Option("--out", "-o")] = sources.DATA_DIR,
 ) -> None:
-    """Rewrite data/derived_figures.csv, departement_weights.csv and prefectures.csv from the
-    sources."""
+    """Rewrite the derived files of data/ (figures, weights, prefectures) from the sources."""
+    from sim.experiments import io
+    from sim.experiments.data import figures, prefectures
+    from sim.scenario.errors import ScenarioError
+
     try:
         io.write_csv(out_dir / "derived_figures.csv", figures.derived_table())
         io.write_csv(out_dir / "departement_weights.csv", figures.weights_table())

@@ -1,7 +1,8 @@
 """Commands on one scenario: run it, check it, and describe the schema.
 
 * ``prefsim run SCENARIO``: simulate, write the KPI, replication, applicant and daily tables
-  with the resolved scenario and a manifest, and print the KPIs;
+  with the resolved scenario and a manifest, and print the headline KPIs (``--all``: every
+  KPI);
 * ``prefsim check SCENARIO``: validate and summarise;
 * ``prefsim schema`` / ``prefsim reference``: the JSON Schema and docs/scenario-reference.md.
 """
@@ -12,27 +13,33 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from sim import __version__
-from sim.experiments import io
-from sim.experiments.experiment import Results, replicate
 from sim.faces.cli.common import (
+    Force,
+    FreshOut,
+    Kpis,
+    Lang,
     Overrides,
     ScenarioPath,
+    check_lang,
     err,
     fail,
+    kpi_list,
     kpi_rich_table,
     load_scenario,
     out,
+    output_dir,
+    progress_bar,
 )
-from sim.scenario import Scenario
-from sim.scenario.files import dump_yaml
-from sim.scenario.reference import reference_markdown, schema_json
+
+if TYPE_CHECKING:
+    from sim.experiments.experiment import Results
+    from sim.scenario import Scenario
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
@@ -42,25 +49,26 @@ def run(
     scenario: ScenarioPath,
     replications: Annotated[int, typer.Option("--replications", "-r", min=1, max=10000)] = 5,
     seed: Annotated[int, typer.Option("--seed", "-s", min=0)] = 1,
-    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path(
-        "out"
-    ),
+    out_dir: FreshOut = None,
     overrides: Overrides = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No KPI table.")] = False,
     by_procedure: Annotated[bool, typer.Option(
         "--by-procedure", help="Print every procedure's KPIs, not only the totals.")] = False,
+    every: Annotated[bool, typer.Option(
+        "--all", help="Print every KPI, not only the headline.")] = False,
+    kpis: Kpis = None,
+    lang: Lang = "fr",
+    force: Force = False,
 ) -> None:
     """Simulate SCENARIO and write KPIs, replications, applicants and daily tables."""
+    from sim.experiments.experiment import replicate
+
+    check_lang(lang)
+    shown_kpis = kpi_list(kpis)
     spec = load_scenario(scenario, overrides)
-    try:  # fail before simulating, not after
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        fail([f"{out_dir}: cannot create output directory ({exc.strerror or exc})"])
+    out_dir = output_dir(out_dir, force, "run")  # fail before simulating, not after
     started = time.time()
-    with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TimeElapsedColumn(), console=err, transient=False, disable=not err.is_terminal,
-    ) as bar:
+    with progress_bar() as bar:
         task = bar.add_task(f"{escape(spec.name)}: replications", total=replications)
         results = replicate(spec, seed, replications, lambda k: bar.update(task, completed=k))
     elapsed = time.time() - started
@@ -70,18 +78,54 @@ def run(
     except OSError as exc:
         fail([f"{out_dir}: cannot write results ({exc.strerror or exc})"])
     if not quiet:
-        shown = results.kpis if by_procedure else results.kpis[
-            results.kpis["procedure"] == "all"]
-        scope = "by procedure" if by_procedure else "all procedures; per procedure in kpis.csv"
-        out.print(kpi_rich_table(shown, f"{spec.name}: {replications} replications, seed "
-                                        f"{seed} ({scope})"))
+        rows = _shown(results.kpis, by_procedure, every, shown_kpis)
+        zero = [] if every or shown_kpis else _zero_kpis(rows)
+        rows = rows[~rows["kpi"].isin(zero)]
+        out.print(kpi_rich_table(rows, f"{spec.name}: {replications} replications, seed {seed} "
+                                       f"({_scope(by_procedure, every, shown_kpis)})", lang))
+        if zero:
+            from sim.analysis import glossary
+
+            out.print("0 in every replication (not shown): " + ", ".join(
+                glossary.label(k, lang) for k in zero), markup=False, highlight=False)
     err.print(f"wrote {escape(str(out_dir))}/ (kpis.csv, replications.csv, applicants.parquet, "
               f"daily.parquet, scenario.yaml, manifest.json) in {elapsed:.1f} s")
+
+
+def _shown(kpis: Any, by_procedure: bool, every: bool, names: list[str] | None) -> Any:
+    """The rows of the KPI table to print: the headline (or ``names``, or every KPI), for
+    procedure ``all`` (or every procedure), in the glossary's order."""
+    from sim.analysis import glossary
+
+    rows = kpis if by_procedure else kpis[kpis["procedure"] == "all"]
+    if every and names is None:
+        return rows
+    order = {k: i for i, k in enumerate(names or glossary.HEADLINE)}
+    rows = rows[rows["kpi"].isin(order)]
+    return rows.iloc[rows["kpi"].map(order).argsort(kind="stable")]
+
+
+def _zero_kpis(rows: Any) -> list[str]:
+    """KPIs whose every shown row is 0 (a mechanism this scenario does not have)."""
+    zero = rows.groupby("kpi", sort=False)["mean"].apply(lambda m: bool((m == 0).all()))
+    return [str(k) for k, z in zero.items() if z]
+
+
+def _scope(by_procedure: bool, every: bool, names: list[str] | None) -> str:
+    what = "chosen KPIs" if names else "every KPI" if every else "headline KPIs"
+    where = "by procedure" if by_procedure else "all procedures"
+    more = [flag for flag, shown in (("--all", every or names), ("--by-procedure", by_procedure))
+            if not shown]
+    return f"{what}, {where}; " + (f"{' or '.join(more)} for more, " if more else "") + \
+        "kpis.csv has them all"
 
 
 def _write_results(out_dir: Path, results: Results, spec: Scenario,
                    manifest: dict[str, Any]) -> None:
     """Write the six result files of a run, each atomically."""
+    from sim.experiments import io
+    from sim.scenario.files import dump_yaml
+
     out_dir.mkdir(parents=True, exist_ok=True)
     io.write_csv(out_dir / "kpis.csv", results.kpis)
     io.write_csv(out_dir / "replications.csv", results.replications)
@@ -145,6 +189,8 @@ def summary_lines(spec: Scenario) -> list[str]:
 @app.command()
 def schema() -> None:
     """Print the scenario JSON Schema (for editor autocompletion)."""
+    from sim.scenario.reference import schema_json
+
     typer.echo(json.dumps(schema_json(), indent=2))
 
 
@@ -153,6 +199,9 @@ def reference(
     out_file: Annotated[Path, typer.Option("--out", "-o")] = Path("docs/scenario-reference.md"),
 ) -> None:
     """Regenerate the scenario field reference (docs/scenario-reference.md)."""
+    from sim.experiments import io
+    from sim.scenario.reference import reference_markdown
+
     try:
         io.write_text(out_file, reference_markdown())
     except OSError as exc:

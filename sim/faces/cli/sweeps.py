@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
-from sim.experiments import goals
-from sim.experiments import optimise as optimising
-from sim.experiments import sweep as sweeping
-from sim.experiments.executors import Executor, ExecutorError, make_executor
 from sim.faces.cli.common import (
+    Force,
+    FreshOut,
     OutDir,
     Overrides,
     ScenarioPath,
@@ -31,16 +28,23 @@ from sim.faces.cli.common import (
     make_dir,
     num,
     out,
+    output_dir,
     progress_bar,
 )
-from sim.faces.report import write_optimisation
-from sim.scenario.errors import ScenarioError
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from sim.experiments import optimise as optimising
+    from sim.experiments.executors import Executor
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
 
 def _executor(workers: int | None, scheduler: str | None, dask_workers: int | None,
               timeout: float) -> Executor:
+    from sim.experiments.executors import make_executor
+
     if scheduler is not None and dask_workers is not None:
         fail(["--scheduler and --dask-workers exclude each other: --scheduler uses an "
                "existing cluster, --dask-workers starts a local one"])
@@ -68,7 +72,13 @@ def sweep_command(
     overrides: Overrides = None,
 ) -> None:
     """Simulate every point of a grid over BASE; resumable (finished tasks are skipped)."""
+    from sim.experiments import sweep as sweeping
+    from sim.experiments.executors import ExecutorError
+    from sim.scenario.errors import ScenarioError
+
     spec = load_scenario(base, overrides)
+    if out_dir.exists() and not out_dir.is_dir():
+        make_dir(out_dir)  # one line: a file is not a folder
     executor = _executor(workers, scheduler, dask_workers, timeout)
     started = time.time()
     bar = progress_bar()  # started once the workers are up: forking next to its thread is unsafe
@@ -114,7 +124,7 @@ def optimise_command(
         "--target", "-t", help="KPI[@PROCEDURE]<=VALUE or >=VALUE, e.g. wait_days_p90<=30.")],
     levers: Annotated[list[str], typer.Option(
         "--lever", "-l", help="KEY=LOW:HIGH[:STEP], e.g. staff.front_office_etp=40:120:1.")],
-    out_dir: OutDir = Path("out/optimise"),
+    out_dir: FreshOut = None,
     replications: Annotated[int, typer.Option("--replications", "-r", min=1,
                                               max=1000)] = 3,
     seed: Seed = 1,
@@ -123,8 +133,15 @@ def optimise_command(
     max_evaluations: Annotated[int, typer.Option("--max-evaluations", min=1)] = 200,
     workers: Workers = None,
     overrides: Overrides = None,
+    force: Force = False,
 ) -> None:
     """Find the least staff cost plan meeting the targets, and the cost-vs-target frontier."""
+    from sim.analysis import glossary
+    from sim.experiments import goals
+    from sim.experiments import optimise as optimising
+    from sim.experiments.executors import make_executor
+    from sim.faces.report import write_optimisation
+
     spec = load_scenario(base, overrides)
     parsed_targets, parsed_levers, problems = [], [], []
     for text in targets:
@@ -132,6 +149,8 @@ def optimise_command(
             parsed_targets.append(goals.parse_target(text))
         except goals.OptimiseError as exc:
             problems += exc.problems
+            continue
+        problems += glossary.check_names([parsed_targets[-1].kpi], f"--target {text!r}")
     for text in levers:
         try:
             parsed_levers.append(goals.parse_lever(text))
@@ -139,7 +158,7 @@ def optimise_command(
             problems += exc.problems
     if problems:
         fail(problems)
-    make_dir(out_dir)
+    out_dir = output_dir(out_dir, force, "optimise")
     started = time.time()
     bar = progress_bar()
     task = bar.add_task(f"{escape(spec.name)}: plans evaluated", total=None)
@@ -172,6 +191,8 @@ def optimise_command(
 
 def _plans_table(result: optimising.Optimisation) -> Table:
     """The plans on the cost-vs-target frontier, cheapest first."""
+    from rich.table import Table
+
     table = Table(title=f"cost-vs-target frontier ({len(result.plans)} plans evaluated, "
                   f"{result.replications} replication(s) each)", title_justify="left")
     columns = [lv.key for lv in result.levers] + ["staff_cost_eur"]
