@@ -50,6 +50,7 @@ class Comparison(NamedTuple):
     daily: pd.DataFrame
     seed: int
     n_replications: int
+    probe: pd.DataFrame | None = None  # the probe's bin shares (sim.analysis.probe), if any
 
 
 def unique_labels(names: Sequence[str]) -> list[str]:
@@ -193,7 +194,15 @@ def compare(scenarios: Sequence[Scenario], seed: int = 1, replications: int = 5,
         names, reps, summary, paired_differences(reps, names[0], confidence), table,
         _stack([x.applicants for runs in done for x in runs], names, done),
         _stack([x.daily for runs in done for x in runs], names, done), seed, target,
+        _probes(done, names),
     )
+
+
+def _probes(done: list[list[RunResult]], names: list[str]) -> pd.DataFrame | None:
+    """The probe tables of every run, labelled by scenario; None if nothing was probed."""
+    tables = [x.probe.assign(scenario=name) for name, runs in zip(names, done, strict=True)
+              for x in runs if x.probe is not None and len(x.probe)]
+    return pd.concat(tables, ignore_index=True) if tables else None
 
 
 def _stack(frames: list[pd.DataFrame], names: list[str], done: list[list[RunResult]]

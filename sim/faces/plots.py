@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
@@ -190,6 +191,44 @@ def frontier(plans: pd.DataFrame, kpi: str, threshold: float | None = None,
     ax.set_xlabel(cost.replace("_", " "))
     ax.set_ylabel(kpi)
     ax.legend(frameon=False, fontsize=8)
+    return fig
+
+
+def probe_bins(probe: pd.DataFrame, title: str = "What the probe read") -> Figure:
+    """One panel per procedure: each scenario's readings split into the probe's bins (La
+    Cimade's five), months and replications pooled by their number of readings.
+
+    ``probe`` has columns scenario, procedure, bin, readings, share
+    (:func:`sim.analysis.probe.probe_table`).
+    """
+    if probe is None or probe.empty:
+        fig, ax = _figure(title)
+        return _empty(fig, ax, "no probe readings")
+    rows = probe.assign(n=probe["readings"] * probe["share"].fillna(0.0))
+    pooled = rows.groupby(["procedure", "scenario", "bin"], sort=False, observed=True)["n"].sum()
+    bins = list(pd.unique(rows["bin"].astype(str)))
+    procs = list(pd.unique(rows["procedure"].astype(str)))
+    # dates soon in green, later in yellow and orange, no date in grey
+    colours = [*colormaps["RdYlGn"](np.linspace(0.85, 0.3, len(bins) - 1)), "0.65"]
+    cols = min(3, len(procs))
+    fig = Figure(figsize=(3.6 * cols + 1.5, 2.6 * -(-len(procs) // cols) + 0.8),
+                 layout="constrained")
+    fig.suptitle(title)
+    axes = fig.subplots(-(-len(procs) // cols), cols, squeeze=False).ravel()
+    for ax, proc in zip(axes, procs, strict=False):
+        table = pooled.loc[proc].unstack("bin").reindex(columns=bins).fillna(0.0)
+        share = table.div(table.sum(axis=1).replace(0.0, np.nan), axis=0).fillna(0.0)
+        left = np.zeros(len(share))
+        for b, colour in zip(bins, colours, strict=True):
+            ax.barh(share.index.astype(str), share[b], left=left, color=colour, label=b)
+            left += share[b].to_numpy()
+        ax.set_xlim(0, 1)
+        ax.set_title(proc, fontsize=9)
+    for ax in axes[len(procs):]:
+        ax.set_visible(False)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=len(bins), frameon=False,
+               fontsize=8)
     return fig
 
 

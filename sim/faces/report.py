@@ -80,6 +80,8 @@ def write_report(comparison: Comparison, out_dir: str | Path,
     io.write_csv(out / "precision.csv", c.precision)
     io.write_parquet(out / "applicants.parquet", c.applicants)
     io.write_parquet(out / "daily.parquet", c.daily)
+    if c.probe is not None:
+        io.write_parquet(out / "probe.parquet", c.probe)
     for label, spec in zip(c.labels, scenarios, strict=False):
         io.write_text(out / "scenarios" / f"{_slug(label)}.yaml", dump_yaml(spec))
     manifest = {
@@ -105,6 +107,7 @@ def load_comparison(out_dir: str | Path) -> tuple[Comparison, dict[str, Any]]:
         csv["precision"], pd.read_parquet(out / "applicants.parquet"),
         pd.read_parquet(out / "daily.parquet"), int(manifest["seed"]),
         int(manifest["replications"]),
+        pd.read_parquet(out / "probe.parquet") if (out / "probe.parquet").is_file() else None,
     )
     return comparison, manifest
 
@@ -138,6 +141,11 @@ def _figures(c: Comparison, out: Path) -> list[Section]:
              plots.differences(c.differences, KPI_PANELS),
              "Same applicants in every scenario (common random numbers): an interval that "
              "misses 0 is an effect of the scenario, not of chance.")
+    if c.probe is not None:
+        save("probe", "What the probe read", plots.probe_bins(c.probe),
+             "Readings of each race page per procedure in La Cimade's five bins (at least "
+             "two dates within a month, one, first date in the second month, beyond, none), "
+             "every month of the horizon and every replication pooled.")
     for fig in OPTIONAL:
         names = optional_kpis(c.summary, fig.prefixes)
         if names:
@@ -174,7 +182,8 @@ def _html(c: Comparison, manifest: dict[str, object], sections: list[Section]) -
             parts.append(f"<p class='note'>{e(s.note)}</p>")
     links = " · ".join(f"<a href='{n}'>{n}</a>" for n in (
         "summary.csv", "differences.csv", "replications.csv", "precision.csv",
-        "applicants.parquet", "daily.parquet", "manifest.json"))
+        "applicants.parquet", "daily.parquet",
+        *(["probe.parquet"] if c.probe is not None else []), "manifest.json"))
     parts += ["<h2>Tables</h2>", f"<p>{links}</p>", "</body></html>"]
     return "\n".join(parts) + "\n"
 

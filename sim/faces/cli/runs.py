@@ -75,18 +75,21 @@ def run(
         scope = "by procedure" if by_procedure else "all procedures; per procedure in kpis.csv"
         out.print(kpi_rich_table(shown, f"{spec.name}: {replications} replications, seed "
                                         f"{seed} ({scope})"))
+    probe = "probe.parquet, " if results.probe is not None else ""
     err.print(f"wrote {escape(str(out_dir))}/ (kpis.csv, replications.csv, applicants.parquet, "
-              f"daily.parquet, scenario.yaml, manifest.json) in {elapsed:.1f} s")
+              f"daily.parquet, {probe}scenario.yaml, manifest.json) in {elapsed:.1f} s")
 
 
 def _write_results(out_dir: Path, results: Results, spec: Scenario,
                    manifest: dict[str, Any]) -> None:
-    """Write the six result files of a run, each atomically."""
+    """Write the result files of a run (six, and the probe's table), each atomically."""
     out_dir.mkdir(parents=True, exist_ok=True)
     io.write_csv(out_dir / "kpis.csv", results.kpis)
     io.write_csv(out_dir / "replications.csv", results.replications)
     io.write_parquet(out_dir / "applicants.parquet", results.applicants)
     io.write_parquet(out_dir / "daily.parquet", results.daily)
+    if results.probe is not None:
+        io.write_parquet(out_dir / "probe.parquet", results.probe)
     io.write_text(out_dir / "scenario.yaml", dump_yaml(spec))
     io.write_json(out_dir / "manifest.json", manifest)
 
