@@ -86,7 +86,7 @@ def probe_table(out: SimOutput) -> pd.DataFrame:
         if not per:
             continue
         per_name = {out.population.procedures[c]: r for c, r in per.items()}
-        per_name["all"] = sum(per.values())
+        per_name["all"] = np.sum(list(per.values()), axis=0)
         for proc, readings in per_name.items():
             total = readings.sum(axis=1, keepdims=True)
             with np.errstate(invalid="ignore", divide="ignore"):

@@ -25,7 +25,7 @@ from sim.engine.records import WAITING
 from sim.engine.sampling import binomial_quantile
 from sim.engine.slots import SlotBook, release_times
 from sim.engine.timing import channel_grid
-from sim.scenario.channels import SlotChannelBase
+from sim.scenario.channels import RaceChannel, SlotChannelBase
 
 
 def firm_days(spec: SlotChannelBase) -> float:
@@ -54,7 +54,7 @@ class SlotChannel(BookingLife):
         phase = week_phase(ctx)
         self.grid = channel_grid(ctx.scenario.behaviour, list(ctx.scenario.bots.values()),
                                  getattr(spec, "release", None), phase)
-        if ctx.scenario.courts is not None and spec.kind == "race":
+        if ctx.scenario.courts is not None and isinstance(spec, RaceChannel):
             # court orders book from notice_days ahead (sim.engine.booking.courts); added
             # before the bots' leads, whose tier numbers must not move afterwards
             self.book.add_lead(ctx.scenario.courts.notice_days)
@@ -77,7 +77,7 @@ class SlotChannel(BookingLife):
             release, spec.min_lead_days, spec.prebooked_days,
         )
         probe = ctx.scenario.probe
-        if probe is None or spec.kind != "race":  # the probe reads race pages only
+        if probe is None or not isinstance(spec, RaceChannel):  # it reads race pages only
             return SlotBook(*args)
         env = ctx.env
         return WatchedBook(*args, clock=lambda: env.now, spec=probe, phase=week_phase(ctx),
