@@ -48,6 +48,7 @@ LEVERS = {
     "bots-high": ({"behaviour", "bots"}, {"behaviour.resale", "bots.reseller",
                                           "bots.booking_service"}),
     "batch-release": ({"channels"}, {"channels.online"}),
+    "courts-more": ({"courts"}, {"courts.going_share"}),
 }
 
 

@@ -23,7 +23,7 @@ from sim.experiments.calibration.parameters import (
 )
 from sim.experiments.calibration.report import report
 from sim.experiments.calibration.targets import PUBLISHED, Target, parse_target, simulate
-from sim.experiments.national import scale_scenario
+from sim.experiments.prefecture import scale_scenario
 from sim.faces.cli import calibration as calibration_cli
 from sim.scenario import Scenario
 from sim.scenario.files import deep_merge

@@ -153,6 +153,26 @@ BAD_CASES: dict[str, tuple[str | dict[str, Any], str]] = {
         {"channels": {"online": {"kind": "phone"}}},
         "channels.online.kind = 'phone': unknown kind (allowed: 'desk', ",
     ),
+    "probe_rate_negative": (
+        {"probe": {"readings_per_day": -1}},
+        "probe.readings_per_day = -1: Input should be greater than or equal to 0",
+    ),
+    "probe_bins_not_increasing": (
+        {"probe": {"bins_days": [60, 30]}},
+        "probe.bins_days = [60, 30]: bins must be positive and strictly increasing",
+    ),
+    "court_delay_negative": (
+        {"courts": {"delay": {"mean": -3}}},
+        "courts.delay.mean = -3: Input should be greater than 0",
+    ),
+    "court_deadline_negative": (
+        {"courts": {"deadline_days": -1}},
+        "courts.deadline_days = -1: Input should be greater than or equal to 0",
+    ),
+    "going_share_above_one": (
+        {"courts": {"going_share": 1.5}},
+        "courts.going_share = 1.5: Input should be less than or equal to 1",
+    ),
     "malformed_yaml": ("name: [unclosed\n", "malformed YAML (line "),
     "python_tag": ("name: !!python/name:os.system\n", "malformed YAML (line 1, column 7): "),
     "not_a_mapping": ("- a\n- b\n", "top level must be a mapping of fields, got a list"),

@@ -23,6 +23,19 @@ def test_every_figure_has_a_source_or_an_estimate_mark() -> None:
         assert fig.url.startswith("http") or fig.status == "estimate", fig.key
 
 
+def test_additional_figures_have_sources_and_shadow_nothing() -> None:
+    shared = sources.public_figures()
+    extra = {k: f for k, f in sources.sourced_figures().items() if k not in shared}
+    assert len(extra) >= 15
+    assert len(sources.sourced_figures()) == len(shared) + len(extra)
+    for fig in extra.values():
+        assert fig.status == "sourced" and fig.url.startswith("http"), fig.key
+    assert figures.value("ta_melun_urgent_cases", 2023) == 2848
+    assert figures.value("vdm_court_cases_mid", 2021) == pytest.approx(
+        (figures.value("vdm_court_cases_melun_scaled", 2023)
+         * figures.value("vdm_court_cases_montreuil_scaled", 2021)) ** 0.5)
+
+
 @pytest.mark.skipif(not SHARED.is_file(), reason="shared/ not beside the project")
 def test_the_project_copy_is_the_shared_file() -> None:
     assert (REPO / "data" / "public_figures.csv").read_bytes() == SHARED.read_bytes()

@@ -17,7 +17,8 @@ Computed on applicants whose need appeared after the warm-up (``all`` for the to
   ``wait_days_p90.access.non_digital``, ``wait_days_p50.paid.yes``...;
 * per slot channel (``all`` only): appointments granted a week,
   ``appointments_per_week.channel.<name>``, and the bots' share of its bookings,
-  ``bot_slot_share.channel.<name>``.
+  ``bot_slot_share.channel.<name>``;
+* the probe and the court cases, when the scenario has them: :mod:`sim.analysis.court_kpis`.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.analysis import casework_kpis
+from sim.analysis import casework_kpis, court_kpis
 from sim.analysis.intervals import km_quantiles
 from sim.engine import casework, deadlines
 from sim.engine.model import SimOutput
@@ -61,6 +62,7 @@ KPI_NAMES = (
     "deadline_missed_share",
     "staff_cost_eur",
     *casework_kpis.KPIS,
+    *court_kpis.KPIS,
 )
 # Waits by segment: ``wait_days_mean.channel.<name>``, ``wait_days_p90.access.non_digital``...
 SEGMENT_KPIS = ("wait_days_mean", "wait_days_p50", "wait_days_p90")
@@ -147,7 +149,7 @@ def kpi_table(out: SimOutput, applicants: pd.DataFrame,
         rows += [(k, proc, v) for k, v in
                  _deadline_kpis(group, out.frame.stop - out.frame.offset).items()]
     volumes = request_volumes(out.scenario)
-    for name, group in _segments(window, out.channels):
+    for name, group in [*_segments(window, out.channels), *court_kpis.segments(out, window)]:
         waits = _wait_kpis(group)
         rows += [(f"{k}.{name}", "all", waits[k]) for k in SEGMENT_KPIS]
     rows += [(f"appointments_per_week.channel.{name}", "all", per_week)
@@ -167,6 +169,7 @@ def kpi_table(out: SimOutput, applicants: pd.DataFrame,
     arrival = out.population.arrival
     in_window = (arrival >= out.frame.measure_from) & (arrival < out.frame.measure_to)
     rows += [(k, p, v) for (k, p), v in casework_kpis.kpis(out, cw, in_window).items()]
+    rows += court_kpis.kpis(out, window)
     table = pd.DataFrame(rows, columns=["kpi", "procedure", "value"])
     table.insert(0, "replication", out.replication)
     table.insert(0, "seed", out.seed)

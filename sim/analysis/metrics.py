@@ -96,6 +96,10 @@ def applicants_table(
             "title_at": cw.title_at[k] - shift,
             "time_to_title_days": (cw.title_at - pop.arrival)[k],
             "after_warmup": pop.arrival[k] >= frame.measure_from,
+            # court cases (NaN: never eligible, no case); court_ordered: a court gave the date
+            "eligible_at": rec.eligible_at[k] - shift,
+            "court_at": rec.court_at[k] - shift,
+            "court_ordered": rec.court_slot[k] >= 0,
         }
     )
 

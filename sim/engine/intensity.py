@@ -155,6 +155,23 @@ class Profile:
         """Integral of the intensity over ``[start, end]`` (vectorised)."""
         return self.cumulative(end) - self.cumulative(start)
 
+    def inverse(self, y: np.ndarray) -> np.ndarray:
+        """The run time at which :meth:`cumulative` reaches ``y`` (vectorised; ``inf`` if
+        the intensity is zero all week). With ``y = cumulative(t) + x``, ``x`` exponential,
+        it is the next point after ``t`` of the Poisson process (time change).
+
+        >>> p = Profile(Grid([1.0], phase=0.0), [2.0, 0.5])
+        >>> p.inverse(np.array([1.0, 2.5, 5.0 + 1.0])).tolist()
+        [0.5, 2.0, 7.5]
+        """
+        if self.weekly <= 0.0:
+            return np.full(np.shape(y), np.inf)
+        g = self.grid
+        z = np.asarray(y, dtype=float) + np.interp(g.phase, g._edges, self._cum)
+        week = np.floor(z / self.weekly)
+        inside = np.interp(z - week * self.weekly, self._cum, g._edges)
+        return week * WEEK + inside - g.phase
+
     def scaled(self, factor: float) -> Profile:
         return Profile(self.grid, [v * factor for v in self.values])
 

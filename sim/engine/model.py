@@ -19,6 +19,7 @@ import numpy as np
 import simpy
 
 from sim.engine.booking import build
+from sim.engine.booking.courts import attach_courts
 from sim.engine.booking.interface import Channel, Context
 from sim.engine.booking.slotting import slot_counts
 from sim.engine.calendar import Calendar
@@ -108,12 +109,17 @@ def simulate_population(
         daily_shares(scenario, slot_calendar, slot_minutes),
     )
     channels: list[Channel] = [build(ctx, name, k) for k, name in enumerate(names)]
+    courts = attach_courts(ctx, channels, entry)  # before any slot opens
     for channel in channels:
         channel.start()
+    if courts is not None:
+        courts.start()
     _Arrivals(env, entry, chosen, channels)
     env.run(until=frame.stop)
     for channel in channels:
         channel.close()
+    if courts is not None:
+        courts.close()  # eligibility, read off the closed search logs
     return SimOutput(
         scenario, streams.seed, streams.replication, calendar, population, records,
         tuple(names),

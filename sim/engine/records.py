@@ -35,6 +35,11 @@ class Records:
         self.attempts = np.zeros(n, dtype=np.int64)  # requests made to get a booking
         self.night_attempts = np.zeros(n, dtype=np.int64)
         self.paid_eur = np.zeros(n)  # price paid to a reseller or bot operator (0: none)
+        # court cases (sim.engine.booking.courts): when the applicant became eligible, when
+        # the court decided on their case (NaN: no case), the slot the order gave (-1: none)
+        self.eligible_at = np.full(n, np.nan)
+        self.court_at = np.full(n, np.nan)
+        self.court_slot = np.full(n, -1, dtype=np.int64)
 
     def serve(self, i: int, at: float, minutes: float) -> None:
         self.outcome[i] = SERVED

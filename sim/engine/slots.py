@@ -133,8 +133,7 @@ class SlotBook:
         self.log_time: list[float] = []
         self.log_by_bot: list[bool] = []
         self.sales: list[tuple[int, int, float, float]] = []  # slot, buyer, time, price
-        self.n_cancelled = 0
-        self.n_opened = self.n_expired = 0
+        self.n_cancelled = self.n_opened = self.n_expired = 0
 
     @property
     def size(self) -> int:
@@ -198,8 +197,7 @@ class SlotBook:
         return touched
 
     def has_free(self, p: int, now: float, tier: int = 0) -> bool:
-        """Is a bookable slot of procedure ``p`` free now (in ``tier`` or above)? Expires
-        those too close."""
+        """Is a slot of ``p`` bookable now (in ``tier`` or above)? Expires those too close."""
         tiers = self.pool.get(p)
         if tiers is None:
             return False
@@ -237,8 +235,7 @@ class SlotBook:
         return self._book_top(heap, applicant, now, by_bot or applicant == self.BOT)
 
     def earliest(self, p: int, now: float, tier: int = 0) -> float:
-        """Date of the earliest bookable free slot of ``p`` in ``tier`` or above (call
-        :meth:`has_free` first)."""
+        """Date of the earliest bookable slot of ``p`` in ``tier`` or up (after has_free)."""
         tiers = self.pool[p]
         if self._tidy_at.get(p) != now:
             self._tidy(p, tiers, now)
@@ -259,7 +256,11 @@ class SlotBook:
 
     def _book_top(self, heap: list[tuple[float, int]], applicant: int, now: float,
                   by_bot: bool) -> int:
-        _, s = heapq.heappop(heap)
+        return self.claim(heapq.heappop(heap)[1], applicant, now, by_bot)
+
+    def claim(self, s: int, applicant: int, now: float, by_bot: bool = False) -> int:
+        """Book slot ``s`` itself: a free one popped from its pool, or one not yet released
+        (a court order: it will not be released)."""
         self.state[s] = self.BOOKED
         self.holder[s] = applicant
         self.log_slot.append(s)
@@ -274,8 +275,7 @@ class SlotBook:
         self.sales.append((s, buyer, now, price))
 
     def cancel(self, slots: Iterable[int]) -> set[int]:
-        """Bookings given back: the slots are free again (released anew); return the
-        procedures that got some."""
+        """Bookings given back: the slots are free again; return the procedures concerned."""
         slots = list(slots)
         for s in slots:
             self.holder[s] = -1

@@ -65,6 +65,7 @@ class Comparison(NamedTuple):
     seed: int
     n_replications: int
     events: pd.DataFrame | None = None  # scenario, kpi, events, replications, few
+    probe: pd.DataFrame | None = None  # the probe's bin shares (sim.analysis.probe), if any
 
 
 def unique_labels(names: Sequence[str]) -> list[str]:
@@ -256,6 +257,7 @@ def compare(scenarios: Sequence[Scenario], seed: int = 1, replications: int = 5,
         names, reps, summary, paired_differences(reps, names[0], confidence), table,
         _stack([x.applicants for runs in done for x in runs], names, done),
         _stack([x.daily for runs in done for x in runs], names, done), seed, target, events,
+        _probes(done, names),
     )
 
 
@@ -265,6 +267,13 @@ def _events_needed(events: pd.DataFrame, n: int, min_events: int) -> int:
     if few.empty or min_events <= 0:
         return n
     return max(n, *(math.ceil(n * min_events / e) for e in few["events"].to_numpy(float)))
+
+
+def _probes(done: list[list[RunResult]], names: list[str]) -> pd.DataFrame | None:
+    """The probe tables of every run, labelled by scenario; None if nothing was probed."""
+    tables = [x.probe.assign(scenario=name) for name, runs in zip(names, done, strict=True)
+              for x in runs if x.probe is not None and len(x.probe)]
+    return pd.concat(tables, ignore_index=True) if tables else None
 
 
 def _stack(frames: list[pd.DataFrame], names: list[str], done: list[list[RunResult]]

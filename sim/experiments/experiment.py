@@ -16,6 +16,7 @@ from typing import NamedTuple
 import pandas as pd
 
 from sim.analysis import metrics
+from sim.analysis.probe import probe_table
 from sim.engine import casework
 from sim.engine.model import simulate
 from sim.scenario import Scenario
@@ -28,6 +29,7 @@ class RunResult(NamedTuple):
     daily: pd.DataFrame
     kpis: pd.DataFrame  # kpi, procedure, value (+ scenario, seed, replication)
     n_events: int
+    probe: pd.DataFrame | None = None  # the probe's bin shares by month (sim.analysis.probe)
 
 
 class Results(NamedTuple):
@@ -37,6 +39,7 @@ class Results(NamedTuple):
     daily: pd.DataFrame
     replications: pd.DataFrame
     kpis: pd.DataFrame  # kpi, procedure, mean, ci_low, ci_high, n
+    probe: pd.DataFrame | None = None  # the probe's bin shares, every replication
 
 
 def run(scenario: Scenario, seed: int, replication: int = 0) -> RunResult:
@@ -46,7 +49,7 @@ def run(scenario: Scenario, seed: int, replication: int = 0) -> RunResult:
     applicants = metrics.applicants_table(out, cw)
     return RunResult(
         applicants, metrics.daily_table(out, cw), metrics.kpi_table(out, applicants, cw),
-        out.n_events,
+        out.n_events, probe_table(out) if scenario.probe is not None else None,
     )
 
 
@@ -74,4 +77,6 @@ def replicate(
         pd.concat([x.daily for x in runs], ignore_index=True),
         reps,
         metrics.summarise(reps, confidence),
+        pd.concat([x.probe for x in runs if x.probe is not None], ignore_index=True)
+        if any(x.probe is not None for x in runs) else None,
     )

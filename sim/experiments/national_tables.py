@@ -23,7 +23,7 @@ from sim.analysis.metrics import km_quantile
 SUMS = ("arrivals", "served", "still_waiting_end", "reseller_revenue_eur",
         "malicious_requests_per_day", "blocked_requests_per_day", "renewal_lapses",
         "undocumented_person_days", "protection_orders_expired", "deadlines_missed",
-        "staff_cost_eur")
+        "staff_cost_eur", "court_cases_per_year", "court_cost_eur")
 SERVED_WEIGHTED = ("wait_days_mean", "time_to_title_days_mean", "instruction_days_mean")
 POOLED = ("wait_days_p50", "wait_days_p90")
 

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
@@ -240,6 +241,11 @@ def panels(title: str, n: int, cols: int = 3) -> tuple[Figure, list[Axes]]:
         ax.set_visible(False)
     return fig, axes[:n]
 
+
+
+def graded(n: int) -> list[Any]:
+    """``n`` colours from green (soon) through yellow to orange (later)."""
+    return list(colormaps["RdYlGn"](np.linspace(0.85, 0.3, n)))
 
 
 def _empty(fig: Figure, ax: Axes, message: str) -> Figure:

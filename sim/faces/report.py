@@ -41,7 +41,7 @@ from sim.experiments.compare import (
     summarise_by_scenario,
 )
 from sim.experiments.optimise import Optimisation
-from sim.faces import plan_figures, plots, wait_figures
+from sim.faces import plan_figures, plots, probe_figures, wait_figures
 from sim.faces.report_html import Section, page
 from sim.scenario import Scenario
 from sim.scenario.files import dump_yaml
@@ -129,6 +129,8 @@ def write_report(comparison: Comparison, out_dir: str | Path,
     io.write_parquet(out / "applicants.parquet", c.applicants)
     io.write_parquet(out / "daily.parquet", c.daily)
     io.write_csv(out / "backlog_by_month.csv", monthly_backlog(c.daily))
+    if c.probe is not None:
+        io.write_parquet(out / "probe.parquet", c.probe)
     for label, spec in zip(c.labels, scenarios, strict=False):
         io.write_text(out / "scenarios" / f"{_slug(label)}.yaml", dump_yaml(spec))
     manifest = {
@@ -139,8 +141,9 @@ def write_report(comparison: Comparison, out_dir: str | Path,
     }
     io.write_json(out / "manifest.json", manifest)
     sections = _figures(c, out, lang, monthly, over)
+    links = TABLES + (("probe.parquet",) if c.probe is not None else ())
     return io.write_text(out / "report.html", page(c, manifest, sections, words[lang], lang,
-                                                   TABLES))
+                                                   links))
 
 
 def load_comparison(out_dir: str | Path) -> tuple[Comparison, dict[str, Any]]:
@@ -164,6 +167,7 @@ def load_comparison(out_dir: str | Path) -> tuple[Comparison, dict[str, Any]]:
         csv["precision"], pd.read_parquet(out / "applicants.parquet"),
         pd.read_parquet(out / "daily.parquet"), int(manifest["seed"]),
         int(manifest["replications"]), csv.get("events"),
+        pd.read_parquet(out / "probe.parquet") if (out / "probe.parquet").is_file() else None,
     )
     return comparison, manifest
 
@@ -244,6 +248,11 @@ def _figures(c: Comparison, out: Path, lang: str, monthly: pd.DataFrame,
         title = n["diff_title"].format(b=c.labels[0])
         save("differences", title, plots.differences(c.differences, panels, labels=label,
                                                      title=title), n["diff"])
+    if c.probe is not None:
+        save("probe", "What the probe read", probe_figures.probe_bins(c.probe),
+             "Readings of each race page per procedure in La Cimade's five bins (at least "
+             "two dates within a month, one, first date in the second month, beyond, none), "
+             "every month of the horizon and every replication pooled.")
     for fig in OPTIONAL:
         names = optional_kpis(c.summary, fig.prefixes)
         shown = [k for k in names if plots.has_values(c.summary, [k])]

@@ -2,9 +2,10 @@
 
 A scenario is a frozen pydantic model (:class:`Scenario`, in :mod:`sim.scenario.schema`) with
 one sub-model per concept: the horizon and calendar, procedures, behaviour, staff, booking
-channels, bots and countermeasures. :mod:`sim.scenario.files` reads YAML and ``extends:``;
-:mod:`sim.scenario.loader` is the one door (``load``, ``validate``, ``variant``) that turns a
-mapping into a scenario or a :class:`~sim.scenario.errors.ScenarioError`.
+channels, bots and countermeasures, the probe and the courts. :mod:`sim.scenario.files` reads
+YAML and ``extends:``; :mod:`sim.scenario.loader` is the one door (``load``, ``validate``,
+``variant``) that turns a mapping into a scenario or a
+:class:`~sim.scenario.errors.ScenarioError`.
 
 This layer imports nothing else of ``sim``: the engine, the analysis, the experiments and the
 faces build on it (see docs/architecture.md). The schema's public names are re-exported here,
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from sim.scenario.countermeasures import BotOperator, Countermeasures, ResaleDemand
     from sim.scenario.distributions import DistributionSpec
     from sim.scenario.horizon import CalendarSpec, Closure, Horizon
+    from sim.scenario.observers import Courts, Probe
     from sim.scenario.procedures import Procedure
     from sim.scenario.schema import Scenario, route
     from sim.scenario.staff import Reinforcement, SeasonalStaff, Staff
@@ -43,16 +45,16 @@ _HOME = {  # public name -> the module of the schema that defines it
                      "ReleaseSchedule", "SlotChannelBase", "WaitlistChannel"), "channels"),
     **dict.fromkeys(("BotOperator", "Countermeasures", "ResaleDemand"), "countermeasures"),
     "DistributionSpec": "distributions", "CalendarSpec": "horizon", "Closure": "horizon",
-    "Horizon": "horizon",
+    "Horizon": "horizon", "Courts": "observers", "Probe": "observers",
     "Procedure": "procedures", "Scenario": "schema", "route": "schema",
     **dict.fromkeys(("Reinforcement", "SeasonalStaff", "Staff"), "staff"),
 }
 
 __all__ = [
-    "Behaviour", "BotOperator", "CalendarSpec", "Channel", "Closure", "Countermeasures",
+    "Behaviour", "BotOperator", "CalendarSpec", "Channel", "Closure", "Countermeasures", "Courts",
     "DeskChannel",
     "DistributionSpec", "Help", "Holding", "Horizon", "LotteryChannel", "OnlineChannel",
-    "Procedure", "RaceChannel",
+    "Probe", "Procedure", "RaceChannel",
     "Reinforcement", "ReleaseSchedule", "ResaleDemand", "Scenario", "SeasonalStaff",
     "SeekerClass", "SlotChannelBase", "Staff", "WaitlistChannel", "route",
 ]

@@ -33,6 +33,7 @@ from sim.scenario.channels import Channel, DeskChannel, SlotChannelBase
 from sim.scenario.countermeasures import BotOperator, Countermeasures
 from sim.scenario.frozen import Frozen
 from sim.scenario.horizon import CalendarSpec, Horizon
+from sim.scenario.observers import Courts, Probe
 from sim.scenario.procedures import Procedure
 from sim.scenario.staff import Staff
 
@@ -58,6 +59,14 @@ class Scenario(Frozen):
         default_factory=dict, description="Bot operators keyed by name; none by default."
     )
     countermeasures: Countermeasures = Field(default_factory=Countermeasures)
+    probe: Probe | None = Field(
+        None, description="An observer reading each race channel's page as the associations' "
+        "robot did (five bins); None: no probe."
+    )
+    courts: Courts | None = Field(
+        None, description="Court cases (référé mesures utiles) that order appointments in "
+        "race channels; None: nobody goes to court."
+    )
 
     @model_validator(mode="after")
     def _channels_consistent(self) -> Scenario:

@@ -46,6 +46,10 @@ SEGMENTS = {  # segment of a KPI name -> (English, French) for the label
     "access.non_digital": ("people without digital access", "personnes sans accès au numérique"),
     "paid.yes": ("people who paid a reseller", "personnes ayant payé un revendeur"),
     "paid.no": ("people who did not pay", "personnes n'ayant pas payé"),
+    "court.yes": ("people who went to court", "personnes ayant saisi le juge"),
+    "court.no": ("people who did not go to court", "personnes n'ayant pas saisi le juge"),
+    "court.eligible_no": ("people able to go to court who did not",
+                          "personnes pouvant saisir le juge qui ne l'ont pas fait"),
 }
 
 HEADLINE = ("wait_days_p50", "wait_days_p90", "wait_days_p90.access.non_digital",

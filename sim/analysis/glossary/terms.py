@@ -182,5 +182,40 @@ TERMS: dict[str, Term] = {
                                 "Créneaux de la période mesurée que quelqu'un a réservés (une "
                                 "personne, un robot, ou avant le début), par semaine : ce "
                                 "qu'une préfecture publie.", ("a week", "par semaine")),
+    "probe_offer_share": _t("share", H, "share of probe readings with a date",
+                            "part des relevés de la sonde avec une date", "f",
+                            "Share of the probe's readings of the race pages, over the measured "
+                            "window, that found at least one free date (La Cimade's robot).",
+                            "Part des relevés des pages de prise de rendez-vous par la sonde, "
+                            "sur la période mesurée, qui ont trouvé au moins une date libre."),
+    "court_cases_per_year": _t("count", L, "court cases a year", "recours en référé par an",
+                               "pl",
+                               "Référés for an appointment decided in the measured window, per "
+                               "365 days.",
+                               "Référés « mesures utiles » pour un rendez-vous jugés pendant la "
+                               "période mesurée, rapportés à 365 jours.", events=True),
+    "court_eligible_share": _t("share", L, "share able to go to court",
+                               "part pouvant saisir le juge", "f",
+                               "Share of race applicants who failed to book in two different "
+                               "calendar weeks (the courts' rule), so could go to court.",
+                               "Part des demandeurs en ligne ayant échoué deux semaines "
+                               "différentes (la règle des juges), donc pouvant saisir le juge."),
+    "court_slot_share": _t("share", None, "share of bookings ordered by a court",
+                           "part des rendez-vous ordonnés par un juge", "f",
+                           "Share of race bookings of slots in the measured window made by "
+                           "court orders.",
+                           "Part des réservations de créneaux de la période mesurée faites "
+                           "sur injonction d'un juge."),
+    "court_order_late_share": _t("share", L, "share of court orders executed late",
+                                 "part des injonctions exécutées en retard", "f",
+                                 "Share of court orders whose appointment falls after the "
+                                 "deadline the judge set.",
+                                 "Part des injonctions dont le rendez-vous tombe après le délai "
+                                 "fixé par le juge."),
+    "court_cost_eur": _t("eur", L, "cost of court cases", "coût des recours", "m",
+                         "Cost of the cases decided in the measured window: the court's "
+                         "(legal aid, the judge) and the costs awarded against the State.",
+                         "Coût des recours jugés pendant la période mesurée : celui de la "
+                         "juridiction (aide juridictionnelle, juge) et les frais mis à la "
+                         "charge de l'État."),
 }
-

@@ -21,11 +21,12 @@ from sim.engine.booking.slotting import cut_slots, last_slot_day
 from sim.engine.bots import Bots
 from sim.engine.calendar import reopening
 from sim.engine.demand import LUCK_NIGHT
+from sim.engine.probe import WatchedBook
 from sim.engine.records import WAITING
 from sim.engine.sampling import binomial_quantile
 from sim.engine.slots import SlotBook, release_times
 from sim.engine.timing import channel_grid
-from sim.scenario.channels import SlotChannelBase
+from sim.scenario.channels import RaceChannel, SlotChannelBase
 
 
 def firm_days(spec: SlotChannelBase) -> float:
@@ -33,6 +34,11 @@ def firm_days(spec: SlotChannelBase) -> float:
     for good: its minimum lead, or its reminder if later (at least a day)."""
     reminder = spec.confirmation.days_before if spec.confirmation is not None else 0.0
     return float(np.ceil(max(spec.min_lead_days, reminder, 1.0)))
+
+
+def week_phase(ctx: Context) -> float:
+    """Week time of the run's day 0 (its weekday, Monday = 0)."""
+    return float((ctx.calendar.dates[0].astype("datetime64[D]").astype(np.int64) + 3) % 7)
 
 
 class SlotChannel(BookingLife):
@@ -46,9 +52,13 @@ class SlotChannel(BookingLife):
         self.book = self._build_book(ctx, spec, names)
         self._life_draws()
         # the week's bins on which checkers' intensities are constant (sim.engine.timing)
-        phase = float((ctx.calendar.dates[0].astype("datetime64[D]").astype(np.int64) + 3) % 7)
+        phase = week_phase(ctx)
         self.grid = channel_grid(ctx.scenario.behaviour, list(ctx.scenario.bots.values()),
                                  getattr(spec, "release", None), phase)
+        if ctx.scenario.courts is not None and isinstance(spec, RaceChannel):
+            # court orders book from notice_days ahead (sim.engine.booking.courts); added
+            # before the bots' leads, whose tier numbers must not move afterwards
+            self.book.add_lead(ctx.scenario.courts.notice_days)
         self.bots = Bots(self)
         self.per_day_minutes = np.bincount(
             np.floor(self.book.time).astype(np.int64), self.book.minutes,
@@ -61,13 +71,19 @@ class SlotChannel(BookingLife):
                         ctx.shares.get(self.name))
         time = np.concatenate([t for _, t, _ in cut]) if cut else np.zeros(0)
         release = self._release_times(ctx, spec, time)
-        return SlotBook(
+        args = (
             time,
             np.concatenate([np.full(t.size, c) for c, t, _ in cut]).astype(np.int64)
             if cut else np.zeros(0, np.int64),
             np.concatenate([np.full(t.size, m) for _, t, m in cut]) if cut else np.zeros(0),
             release, spec.min_lead_days, spec.prebooked_days,
         )
+        probe = ctx.scenario.probe
+        if probe is None or not isinstance(spec, RaceChannel):  # it reads race pages only
+            return SlotBook(*args)
+        env = ctx.env
+        return WatchedBook(*args, clock=lambda: env.now, spec=probe, phase=week_phase(ctx),
+                           procedures=self.served_codes)
 
     def _release_times(self, ctx: Context, spec: SlotChannelBase, time: np.ndarray) -> np.ndarray:
         schedule = getattr(spec, "release", None)
@@ -104,7 +120,8 @@ class SlotChannel(BookingLife):
                 return
             if when > env.now:
                 yield env.timeout(when - env.now)
-            self.released(group, at)
+            # slots a court order took before their release are not released to the public
+            self.released(group[self.book.state[group] == SlotBook.UNRELEASED], at)
 
     def released(self, group: np.ndarray, at: float) -> None:
         """The slots of ``group``, released at ``at``, open now."""

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.experiments.calibration.observers import probe_section
 from sim.experiments.calibration.targets import PUBLISHED, Target, measures, published_target
 from sim.experiments.data import figures
 from sim.experiments.experiment import run
@@ -28,6 +29,9 @@ CONTEXT = (  # simulated outcomes nobody publishes, shown for orientation
     ("protection_orders_expired", "Protection orders expired before the deposit (a year)"),
     ("front_office_utilisation", "Counter utilisation"),
     ("back_office_utilisation", "Back-office utilisation"),
+    ("court_eligible_share", "Share of race applicants eligible to go to court"),
+    ("court_slot_share", "Share of race bookings made by court orders"),
+    ("court_order_late_share", "Share of court orders executed after their deadline"),
 )
 
 
@@ -100,6 +104,7 @@ def report(scenario: Scenario, source: str, seed: int = 1, replications: int = 5
         details += [f"### {pub.label}", "", f"Measure `{t.measure}`. {pub.why}{extra}", "",
                     *[f"- {_ref(r)}" for r in refs], ""]
     lines += ["", "## Why the gaps", "", *details]
+    lines += probe_section(runs)
     lines += ["## Simulated, not published", "",
               "Orientation only: no public figure to compare with.", "",
               "| quantity | simulated |", "|---|---|"]

@@ -27,7 +27,7 @@ from sim.scenario import Scenario
 EXTENSIVE = ("arrivals", "served", "still_waiting_end", "reseller_revenue_eur",
              "malicious_requests_per_day", "blocked_requests_per_day", "renewal_lapses",
              "undocumented_person_days", "protection_orders_expired", "staff_cost_eur",
-             "appointments_per_week")
+             "appointments_per_week", "court_cases_per_year", "court_cost_eur")
 PENALTY = 25.0  # squared log gap given to a measure the simulation cannot produce (NaN)
 
 
@@ -141,6 +141,25 @@ PUBLISHED: tuple[Published, ...] = (
         "published: with the estimated filtering (50 %) and CAPTCHA pass rate (10 %) only 5 % "
         "pass, too few against people's own checks to take more than a small share of slots "
         "in this model, where a bot's request is no faster than a person's."),
+    Published(
+        "court_cases", "Court cases (référés) for an appointment a year, Val-de-Marne",
+        "court_cases_per_year", "vdm_court_cases_mid@2021",
+        ("vdm_court_cases_melun_scaled@2023", "vdm_court_cases_montreuil_scaled@2021"),
+        ("ta_melun_urgent_cases@2023", "ta_melun_urgent_cases@2024",
+         "ta_montreuil_referes_judged@2021", "ta_montreuil_referes_judged@2022",
+         "seine_saint_denis_ta_recours_jan_apr@2021", "vdm_share_ta_melun@2021"), False,
+        "No court publishes its appointment cases for Val-de-Marne. Its court, Melun, also "
+        "judges Seine-et-Marne and counts every urgent case together (2,848 in 2023, 3,912 in "
+        "2024, any subject): Val-de-Marne's share of the two départements' demand weight "
+        "(about one half) of the 2023 count is an upper bound on its appointment cases of "
+        "2023, a year after the peak. Montreuil judges Seine-Saint-Denis alone, where "
+        "appointment cases drove the référés up (2,995 in 2021, 3,686 in 2022, fewer after "
+        "the summer of 2022); scaled by the ratio of the two départements' weights (0.86) it "
+        "overstates Val-de-Marne, whose foreign population is smaller than its population "
+        "weight says: a high end. The baseline's share of eligible applicants who go to "
+        "court is fitted to the geometric middle. A case is counted at its decision, moot or "
+        "not; one applicant is one appointment need (3.7 per first title), so a person may "
+        "go to court more than once."),
 )
 DEFAULT_TARGETS = ("appointment_wait", "first_title_delay", "renewal_delay",
                    "blocked_requests")

@@ -17,8 +17,9 @@ from typing import NamedTuple
 
 import pandas as pd
 
+from sim.experiments.data import court_figures
 from sim.experiments.data.departements import departement_weights, weight
-from sim.experiments.data.sources import DataError, Figure, lookup, numeric, public_figures
+from sim.experiments.data.sources import DataError, Figure, lookup, numeric, sourced_figures
 
 
 def figure(key: str, year: int | None = None) -> Figure:
@@ -177,13 +178,14 @@ DERIVED: tuple[Derivation, ...] = (
                lambda: (V("renewal_delay_observed", 2020) + V("renewal_delay_observed", 2022)) / 2,
                "estimate", "2021 interpolated between 2020 (63 d) and 2022 (77 d)",
                "renewal_delay_observed@2020; renewal_delay_observed@2022"),
+    *(Derivation(*row) for row in court_figures.derivations(V, weight)),
 )
 
 
 @functools.cache
 def all_figures() -> dict[tuple[str, int], Figure]:
     """Sourced and derived figures by ``(key, year)``; derived ones are computed lazily."""
-    return _Table(public_figures())
+    return _Table(sourced_figures())
 
 
 class _Table(dict):  # type: ignore[type-arg]

@@ -1,6 +1,9 @@
 """The sourced figures: one row of ``data/public_figures.csv`` per key and year, with its source.
 
 Every figure names its source title and address; a row without a source must say ESTIMATE.
+``data/public_figures.csv`` is a byte copy of the collectors' shared file; figures the
+project sources itself live in ``data/additional_figures/*.csv`` (one file per topic, the
+same columns), read with it by :func:`sourced_figures` (a key and year in both is an error).
 :func:`lookup` finds a figure by key and year in a table of figures, with one-line errors
 that name similar keys; :mod:`sim.experiments.data.figures` adds the derived figures.
 """
@@ -62,6 +65,19 @@ def public_figures(path: str | None = None) -> dict[tuple[str, int], Figure]:
     return figures
 
 
+@functools.cache
+def sourced_figures() -> dict[tuple[str, int], Figure]:
+    """The shared figures and the project's additional ones (``data/additional_figures/``)."""
+    table = dict(public_figures())
+    for path in sorted((DATA_DIR / "additional_figures").glob("*.csv")):
+        for k, fig in public_figures(str(path)).items():
+            if k in table:
+                raise DataError([f"{path}: {k[0]}@{k[1]} is already a figure of "
+                                 "public_figures.csv"])
+            table[k] = fig
+    return table
+
+
 def lookup(table: Mapping[tuple[str, int], Figure], key: str, year: int | None = None) -> Figure:
     """The figure ``key`` of ``year`` in ``table``; ``year`` may be left out when the key has a
     single year. Unknown keys and years are one-line :class:`DataError` s."""
@@ -90,4 +106,4 @@ def numeric(fig: Figure) -> float:
 
 def sourced_value(key: str, year: int | None = None) -> float:
     """The numeric value of a sourced figure (not a derived one)."""
-    return numeric(lookup(public_figures(), key, year))
+    return numeric(lookup(sourced_figures(), key, year))

@@ -40,7 +40,7 @@ FIT_DIR = Path("data/calibration/val-de-marne-2021")
 # checks them against DEFAULT_PARAMETERS, PUBLISHED and DEFAULT_TARGETS).
 PARAM_DEFAULTS = "latent_demand=0.3:3, external_delay=0.3:3, bot_requests=0.1:10"
 PUBLISHED_TARGETS = ("race_appointments_per_week, appointment_wait, first_title_delay, "
-                     "renewal_delay, blocked_requests")
+                     "renewal_delay, blocked_requests, court_cases")
 TARGET_DEFAULTS = "appointment_wait, first_title_delay, renewal_delay, blocked_requests"
 
 

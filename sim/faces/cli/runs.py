@@ -88,8 +88,9 @@ def run(
 
             out.print("0 in every replication (not shown): " + ", ".join(
                 glossary.label(k, lang) for k in zero), markup=False, highlight=False)
+    probe = "probe.parquet, " if results.probe is not None else ""
     err.print(f"wrote {escape(str(out_dir))}/ (kpis.csv, replications.csv, applicants.parquet, "
-              f"daily.parquet, scenario.yaml, manifest.json) in {elapsed:.1f} s")
+              f"daily.parquet, {probe}scenario.yaml, manifest.json) in {elapsed:.1f} s")
 
 
 def _shown(kpis: Any, by_procedure: bool, every: bool, names: list[str] | None) -> Any:
@@ -122,7 +123,7 @@ def _scope(by_procedure: bool, every: bool, names: list[str] | None) -> str:
 
 def _write_results(out_dir: Path, results: Results, spec: Scenario,
                    manifest: dict[str, Any]) -> None:
-    """Write the six result files of a run, each atomically."""
+    """Write the result files of a run (six, and the probe's table), each atomically."""
     from sim.experiments import io
     from sim.scenario.files import dump_yaml
 
@@ -131,6 +132,8 @@ def _write_results(out_dir: Path, results: Results, spec: Scenario,
     io.write_csv(out_dir / "replications.csv", results.replications)
     io.write_parquet(out_dir / "applicants.parquet", results.applicants)
     io.write_parquet(out_dir / "daily.parquet", results.daily)
+    if results.probe is not None:
+        io.write_parquet(out_dir / "probe.parquet", results.probe)
     io.write_text(out_dir / "scenario.yaml", dump_yaml(spec))
     io.write_json(out_dir / "manifest.json", manifest)
 
