@@ -47,6 +47,8 @@ LEVERS = {
     "bots-high": ({"behaviour", "bots"}, {"behaviour.resale", "bots.reseller",
                                           "bots.booking_service"}),
     "batch-release": ({"channels"}, {"channels.online"}),
+    "phone": ({"channels"}, {"channels.online", "channels.phone"}),
+    "assisted-filing": ({"channels"}, {"channels.online", "channels.assisted_filing"}),
 }
 
 
