@@ -75,6 +75,16 @@ def test_phone_trace_one_agent_one_line() -> None:
     assert rec.requests.tolist() == [1, 1, 0, 1, 1, 0]
 
 
+def test_the_last_callers_of_a_line_without_release_get_a_date_after_the_end() -> None:
+    """A caller on the last day is answered and dated past the run's end (still waiting,
+    censored), not told that no date is open: the line's calendar runs past the stop."""
+    out, table = _line([9.40])
+    rec = out.records
+    assert rec.answered[0] == 1 and rec.requests[0] == 1
+    assert rec.appointment_at[0] == pytest.approx(11 + NINE)
+    assert table["outcome"].tolist() == ["waiting"]
+
+
 def test_a_need_that_appears_at_night_calls_during_the_next_opening() -> None:
     out, _ = _line([0.9, 0.95])
     answered = out.records.booked_at

@@ -160,9 +160,13 @@ def booking_minutes(scenario: Scenario, calendar: Calendar) -> np.ndarray:
 
 def beyond(scenario: Scenario) -> int:
     """Days of appointment calendar needed past the run's stop by the channels that release
-    slots on a schedule: the longest booking horizon."""
+    slots on a schedule (the longest booking horizon), and by a phone line that dates its
+    callers at once (a week past its minimum lead, so that its last callers get a date too,
+    after the stop)."""
     releases = (getattr(ch, "release", None) for ch in scenario.channels.values())
     ahead = [r.horizon_days for r in releases if r is not None]
+    ahead += [ch.min_lead_days + 7.0 for ch in scenario.channels.values()
+              if isinstance(ch, PhoneChannel) and ch.release is None]
     return int(np.ceil(max(ahead, default=0.0)))
 
 
