@@ -229,3 +229,24 @@ def test_phone_channel_is_reproducible() -> None:
     for name in ("outcome", "attempts", "answered", "hold_days", "appointment_at"):
         np.testing.assert_array_equal(getattr(a.records, name), getattr(b.records, name))
     assert a.records.missed.sum() > 0  # some miss their date and call again
+
+
+def test_counter_time_that_follows_demand_knows_the_lines_and_the_routing_order() -> None:
+    """Under staff.counter_time: follow_demand, the phone line routed first expects the
+    non-digital demand of its procedure, and a daily-ticket desk takes its share each day."""
+    from sim.engine.counter_time import expected_minutes
+
+    spec = scenario(
+        staff={"counter_time": {"rule": "follow_demand"}},
+        channels={"desk": {"mode": "daily_tickets", "counter_share": 0.1},
+                  "online": {"counter_share": 0.6},
+                  "phone": {"kind": "phone", "audience": "non_digital", "agents": 1,
+                            "counter_share": 0.3, "procedures": ["renewal"],
+                            "route_first": True}})
+    need = expected_minutes(spec, build_calendar(spec.calendar, spec.horizon))
+    names = list(spec.channels)
+    renewal = 5000 / 365 * 20 * (1 - 0.8)  # non-digital renewals, minutes a day
+    assert need[names.index("phone"), 40] == pytest.approx(renewal, rel=0.01)
+    out = simulate(spec, 1, 0)
+    check = out.records.outcome[out.records.channel == names.index("desk")]
+    assert (check == SERVED).sum() > 0

@@ -79,7 +79,8 @@ class TicketDesk:
     def __init__(self, ctx: Context, name: str, index: int, spec: DeskChannel):
         self.ctx, self.name, self.index, self.spec = ctx, name, index, spec
         cal = ctx.calendar
-        self.counters_per_day = counters_per_day(spec, cal, ctx.counter_minutes)
+        self.counters_per_day = counters_per_day(spec, cal, ctx.counter_minutes,
+                                                 ctx.shares.get(name))
         self.tickets = tickets_per_day(self.counters_per_day, cal.open_minutes,
                                        mean_visit_minutes(ctx.scenario, spec))
         self.days = np.flatnonzero(self.counters_per_day > 0).tolist()  # desk days
