@@ -24,7 +24,7 @@ import annotated_types as at
 from pydantic import BaseModel
 
 from sim.scenario import Scenario
-from sim.scenario.channels import DeskChannel, SlotChannelBase
+from sim.scenario.channels import DeskChannel, PhoneChannel, SlotChannelBase
 
 SLOT_KINDS = ("race", "waitlist", "lottery")
 RELEASE_KINDS = ("daily", "weekly", "random", "continuous")
@@ -129,8 +129,10 @@ def changed(path: str, base: Any, value: Any) -> list[str]:
 
 
 def slot_channels(scenario: Scenario) -> list[str]:
-    """Channels that hand out dated slots (race, waitlist, lottery), in file order."""
-    return [n for n, ch in scenario.channels.items() if isinstance(ch, SlotChannelBase)]
+    """Channels that hand out dated slots on a website (race, waitlist, lottery), in file
+    order: a phone line's policy is not one of these."""
+    return [n for n, ch in scenario.channels.items()
+            if isinstance(ch, SlotChannelBase) and ch.kind in SLOT_KINDS]
 
 
 def channel_overrides(scenario: Scenario, name: str, kind: str,
@@ -198,9 +200,10 @@ def new_lane_overrides(scenario: Scenario, counter_share: float, take_from: str)
 
     The lane takes ``counter_share`` of the counter time from channel ``take_from`` and
     releases its slots on the schedule of the scenario's first scheduled channel. Online
-    channels (not desks: people without digital access keep their desk) stop serving the
-    protection-order procedures, so their applicants reach the lane; an applicant uses the
-    first channel in file order that serves them, and the lane is added last.
+    channels (not desks or phone lines: people without digital access keep their way in)
+    stop serving the protection-order procedures, so their applicants reach the lane; an
+    applicant uses the first channel in file order that serves them, and the lane is added
+    last.
     """
     orders = protection_procedures(scenario)
     if not orders:
@@ -208,7 +211,7 @@ def new_lane_overrides(scenario: Scenario, counter_share: float, take_from: str)
     everything = list(scenario.procedures)
     out = []
     for name, ch in scenario.channels.items():
-        if isinstance(ch, DeskChannel):
+        if isinstance(ch, DeskChannel | PhoneChannel):
             continue
         served = list(ch.procedures) if ch.procedures is not None else everything
         if set(served) & set(orders):

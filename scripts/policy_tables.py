@@ -56,6 +56,7 @@ POLICIES = {
     "batch release": WHAT_IFS / "batch-release.yaml",
     "walk-in desk": WHAT_IFS / "desk.yaml",
     "phone line": WHAT_IFS / "phone.yaml",
+    "assisted filing": WHAT_IFS / "assisted-filing.yaml",
 }
 COLUMNS = {  # KPI -> (column title, format)
     "bot_slot_share.channel.online": ("bots' share of race bookings", "{:+.1%}"),

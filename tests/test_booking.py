@@ -22,14 +22,19 @@ from sim.experiments.experiment import run
 from sim.scenario.errors import ScenarioError
 from sim.scenario.loader import validate
 
-POLICIES = ("race", "waitlist", "lottery")
+POLICIES = ("race", "waitlist", "lottery", "phone")
+WEB_POLICIES = ("race", "waitlist", "lottery")
 
 
 def policy_scenario(kind: str, **online: Any) -> Any:
-    """Two procedures, a desk for people without digital access, ``kind`` online."""
+    """Two procedures, a desk for people without digital access, ``kind`` for the others
+    (a phone line: one agent, a few lines, callers who redial; dates on the release schedule
+    given, within its horizon)."""
     channel = {"kind": kind, "counter_share": 0.8, **online}
     if kind == "waitlist":
         channel.pop("release", None)
+    if kind == "phone":
+        channel.update(agents=1, lines=3, retrial_mean_hours=1.0)
     return scenario(
         horizon={"days": 120, "warmup_days": 20},
         channels={"online": channel},
@@ -107,7 +112,7 @@ def test_face_validity_waitlist_needs_one_attempt_race_many(etp: float,
     the race, one when slots are plentiful (a check made while a slot is free books it) and
     many when the office is congested (2 ETP, full calendar)."""
     per_booking = {}
-    for kind in POLICIES:
+    for kind in WEB_POLICIES:
         spec = policy_scenario(kind, prebooked_days=60)
         spec = validate({**spec.model_dump(mode="json"), "staff": {"front_office_etp": etp}})
         kpis = run(spec, 4, 0).kpis

@@ -49,6 +49,8 @@ LEVERS = {
                                           "bots.booking_service"}),
     "batch-release": ({"channels"}, {"channels.online"}),
     "courts-more": ({"courts"}, {"courts.going_share"}),
+    "phone": ({"channels"}, {"channels.online", "channels.phone"}),
+    "assisted-filing": ({"channels"}, {"channels.online", "channels.assisted_filing"}),
 }
 
 

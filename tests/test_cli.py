@@ -150,8 +150,8 @@ BAD_CASES: dict[str, tuple[str | dict[str, Any], str]] = {
         "channels.online.counter_share = 1.5: Input should be less than or equal to 1",
     ),
     "channel_kind": (
-        {"channels": {"online": {"kind": "phone"}}},
-        "channels.online.kind = 'phone': unknown kind (allowed: 'desk', ",
+        {"channels": {"online": {"kind": "fax"}}},
+        "channels.online.kind = 'fax': unknown kind (allowed: 'desk', ",
     ),
     "probe_rate_negative": (
         {"probe": {"readings_per_day": -1}},
@@ -313,6 +313,30 @@ def test_run_overlapping_closures_writes_nothing(tmp_path: Path) -> None:
     (line,) = failed("run", path, "--out", out)
     assert line.startswith(f"{path}: calendar: closures.0 (2021-03-01 to 2021-03-20) and ")
     assert "overlap" in line and not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("channel", "expected"),
+    [
+        ({"kind": "phone", "counter_share": 0.1},
+         "channels.extra: agents or agent_etp: a phone line needs someone to answer"),
+        ({"kind": "phone", "counter_share": 0.1, "agents": 1, "retrial_mean_hours": 0},
+         "channels.extra.retrial_mean_hours = 0: Input should be greater than 0"),
+        ({"kind": "phone", "counter_share": 0.1, "agents": 1, "handling_minutes": -1},
+         "channels.extra.handling_minutes = -1: Input should be greater than 0"),
+        ({"kind": "desk", "mode": "daily_tickets", "counter_share": 0.1,
+          "retrial_mean_days": 0},
+         "channels.extra.retrial_mean_days = 0: Input should be greater than 0"),
+    ],
+)
+def test_run_bad_phone_or_desk_writes_nothing(tmp_path: Path, channel: dict[str, Any],
+                                              expected: str) -> None:
+    path = write(tmp_path / "bad.yaml", deep_merge(TINY, {"channels": {
+        "desk": {"counter_share": 0.1}, "extra": channel}}))
+    out = tmp_path / "out"
+    (line,) = failed("run", path, "--out", out)
+    assert line.startswith(f"{path}: {expected}")
+    assert not out.exists()
 
 
 def test_run_unknown_set_key(tiny: Path, tmp_path: Path) -> None:

@@ -285,9 +285,9 @@ def test_unknown_field_in_channel_lists_that_kind_of_channel(tmp_path: Path) -> 
 
 
 def test_unknown_channel_kind_names_the_allowed_kinds(tmp_path: Path) -> None:
-    path = tiny(tmp_path, channels={"online": {"kind": "phone"}})
+    path = tiny(tmp_path, channels={"online": {"kind": "fax"}})
     line = only(path)
-    assert line.startswith(f"{path}: channels.online.kind = 'phone': unknown kind (allowed: ")
+    assert line.startswith(f"{path}: channels.online.kind = 'fax': unknown kind (allowed: ")
     assert "'desk'" in line and "'waitlist'" in line
     assert "Input tag" not in line
 
@@ -299,6 +299,88 @@ def test_missing_channel_kind_names_the_allowed_kinds(tmp_path: Path) -> None:
     line = only(path)
     assert line.startswith(f"{path}: channels.online.kind: missing kind (allowed: ")
     assert "'desk'" in line and "'waitlist'" in line
+
+
+# --- the phone line and the desk's daily tickets ---------------------------------------------
+
+PHONE = {"kind": "phone", "audience": "non_digital", "counter_share": 0.1, "agents": 2}
+
+
+@pytest.mark.parametrize(
+    ("channel", "expected"),
+    [
+        ({"agents": None},
+         "channels.phone: agents or agent_etp: a phone line needs someone to answer: set "
+         "agents (>= 1) or agent_etp (> 0)"),
+        ({"agents": 0}, "channels.phone.agents = 0: Input should be greater than or equal to 1"),
+        ({"agents": None, "agent_etp": 0},
+         "channels.phone.agent_etp = 0: Input should be greater than 0"),
+        ({"agent_etp": 1.5},
+         "channels.phone: agents (2) and agent_etp (1.5): set one of them, not both"),
+        ({"open_hour": 16, "close_hour": 9},
+         "channels.phone.close_hour (9) must be greater than open_hour (16): the line has no "
+         "opening hours"),
+        ({"close_hour": 25}, "channels.phone.close_hour = 25: Input should be less than or "
+         "equal to 24"),
+        ({"retrial_mean_hours": 0},
+         "channels.phone.retrial_mean_hours = 0: Input should be greater than 0"),
+        ({"retrial_mean_hours": -2},
+         "channels.phone.retrial_mean_hours = -2: Input should be greater than 0"),
+        ({"handling_minutes": -3},
+         "channels.phone.handling_minutes = -3: Input should be greater than 0"),
+        ({"hold_patience_minutes": 0},
+         "channels.phone.hold_patience_minutes = 0: Input should be greater than 0"),
+        ({"cancellation_probability": 1.5},
+         "channels.phone.cancellation_probability = 1.5: Input should be less than or equal "
+         "to 1"),
+        ({"no_show": {"base_probability": -0.1}},
+         "channels.phone.no_show.base_probability = -0.1: Input should be greater than or "
+         "equal to 0"),
+        ({"lines": -1}, "channels.phone.lines = -1: Input should be greater than or equal to 0"),
+    ],
+)
+def test_bad_phone_channel_is_one_line(tmp_path: Path, channel: dict[str, Any],
+                                       expected: str) -> None:
+    path = tiny(tmp_path, channels={"desk": {"counter_share": 0.1},
+                                    "phone": {**PHONE, **channel}})
+    assert only(path) == f"{path}: {expected}"
+
+
+def test_phone_hours_need_not_be_given_but_must_leave_the_line_open(tmp_path: Path) -> None:
+    path = tiny(tmp_path, calendar={"open_hour": 9, "close_hour": 12},
+                channels={"desk": {"counter_share": 0.1}, "phone": {**PHONE, "open_hour": 12}})
+    assert only(path) == (f"{path}: channels.phone.close_hour (12) must be greater than "
+                          "open_hour (12): the line has no opening hours")
+    ok = tiny(tmp_path, "ok.yaml", channels={"desk": {"counter_share": 0.1}, "phone": PHONE})
+    assert load(ok).channels["phone"].kind == "phone"
+
+
+@pytest.mark.parametrize(
+    ("desk", "expected"),
+    [
+        ({"mode": "daily_tickets", "retrial_mean_days": 0},
+         "channels.desk.retrial_mean_days = 0: Input should be greater than 0"),
+        ({"mode": "daily_tickets", "retrial_mean_days": -1},
+         "channels.desk.retrial_mean_days = -1: Input should be greater than 0"),
+        ({"mode": "tickets"},
+         "channels.desk.mode = 'tickets': Input should be 'queue' or 'daily_tickets'"),
+    ],
+)
+def test_bad_ticket_desk_is_one_line(tmp_path: Path, desk: dict[str, Any],
+                                     expected: str) -> None:
+    path = tiny(tmp_path, channels={"desk": desk})
+    assert only(path) == f"{path}: {expected}"
+
+
+def test_route_first_puts_a_channel_before_the_others() -> None:
+    from sim.scenario import route
+
+    spec = validate(deep_merge(TINY, {"channels": {"desk": {"counter_share": 0.1}, "phone": {
+        **PHONE, "procedures": ["renewal"], "route_first": True}}}))
+    assert list(spec.channels) == ["desk", "online", "phone"]
+    assert route(spec, "renewal", digital=False) == "phone"
+    assert route(spec, "first_title", digital=False) == "desk"
+    assert route(spec, "renewal", digital=True) == "online"
 
 
 # --- malformed and hostile YAML ---------------------------------------------------------------

@@ -12,7 +12,8 @@ Computed on applicants whose need appeared after the warm-up (``all`` for the to
   ``deadlines_missed``, ``deadline_missed_share``;
 * capacity and bots (``all`` only): ``front_office_utilisation``, ``wasted_slot_share``,
   ``bot_slot_share``, ``malicious_requests_per_day``, ``blocked_requests_per_day``,
-  ``staff_cost_eur``; and the casework KPIs of :mod:`sim.engine.casework`;
+  ``staff_cost_eur`` (phone agents in ETP included); the desk visits and phone calls of
+  :mod:`sim.analysis.contact_kpis`; and the casework KPIs of :mod:`sim.engine.casework`;
 * waits by segment (``all`` only): ``wait_days_mean.channel.<name>``,
   ``wait_days_p90.access.non_digital``, ``wait_days_p50.paid.yes``...;
 * per slot channel (``all`` only): appointments granted a week,
@@ -26,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.analysis import casework_kpis, court_kpis
+from sim.analysis import casework_kpis, contact_kpis, court_kpis
 from sim.analysis.intervals import km_quantiles
 from sim.engine import casework, deadlines
 from sim.engine.model import SimOutput
@@ -61,6 +62,7 @@ KPI_NAMES = (
     "deadlines_missed",
     "deadline_missed_share",
     "staff_cost_eur",
+    *contact_kpis.KPIS,
     *casework_kpis.KPIS,
     *court_kpis.KPIS,
 )
@@ -164,10 +166,11 @@ def kpi_table(out: SimOutput, applicants: pd.DataFrame,
         ("blocked_requests_per_day", "all", volumes[1]),
         ("staff_cost_eur", "all",
          staff_cost_eur(out.scenario.staff, out.calendar, out.frame.measure_from,
-                        out.frame.measure_to)),
+                        out.frame.measure_to, _agent_etp(out))),
     ]
     arrival = out.population.arrival
     in_window = (arrival >= out.frame.measure_from) & (arrival < out.frame.measure_to)
+    rows += [(k, p, v) for (k, p), v in contact_kpis.kpis(out, in_window).items()]
     rows += [(k, p, v) for (k, p), v in casework_kpis.kpis(out, cw, in_window).items()]
     rows += court_kpis.kpis(out, window)
     table = pd.DataFrame(rows, columns=["kpi", "procedure", "value"])
@@ -187,6 +190,12 @@ def _segments(window: pd.DataFrame, channels: tuple[str, ...]):  # type: ignore[
     paid = window["paid_eur"].to_numpy() > 0
     yield "paid.yes", window[paid]
     yield "paid.no", window[~paid]
+
+
+def _agent_etp(out: SimOutput) -> float:
+    """Phone agents given in ETP: staff added to the plan, paid like the others."""
+    return float(sum(getattr(ch, "agent_etp", None) or 0.0
+                     for ch in out.scenario.channels.values()))
 
 
 def _bot_share(out: SimOutput, only: str | None = None) -> float:

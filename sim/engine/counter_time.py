@@ -27,7 +27,7 @@ import numpy as np
 
 from sim.engine.calendar import Calendar
 from sim.engine.demand import daily_rate
-from sim.scenario import DeskChannel, OnlineChannel, Scenario
+from sim.scenario import DeskChannel, OnlineChannel, Scenario, routing_order
 
 
 def uses_counter_time(channel: object) -> bool:
@@ -39,7 +39,8 @@ def uses_counter_time(channel: object) -> bool:
 
 def expected_minutes(scenario: Scenario, calendar: Calendar) -> np.ndarray:
     """Counter minutes of first visits expected per (channel, day): arrivals of each
-    procedure split by digital access, each part routed to its first matching channel.
+    procedure split by digital access, each part routed to its first matching channel (in
+    routing order: ``route_first`` channels, then file order).
 
     >>> from sim.engine.calendar import build_calendar
     >>> from sim.scenario.loader import validate
@@ -53,13 +54,15 @@ def expected_minutes(scenario: Scenario, calendar: Calendar) -> np.ndarray:
     [2.5, 7.5]
     """
     dates = calendar.dates
+    names = list(scenario.channels)
     need = np.zeros((len(scenario.channels), calendar.n_days))
     share = scenario.behaviour.digital_access_share
     for name, proc in scenario.procedures.items():
         minutes = daily_rate(proc, calendar) * proc.counter_minutes_per_visit
         for digital, weight in ((True, share), (False, 1.0 - share)):
             left = np.ones(calendar.n_days, dtype=bool)
-            for k, ch in enumerate(scenario.channels.values()):
+            for name_k, ch in routing_order(scenario):
+                k = names.index(name_k)
                 if ch.procedures is not None and name not in ch.procedures:
                     continue
                 if not (ch.audience == "all" or (ch.audience == "digital") == digital):

@@ -30,7 +30,7 @@ from sim.engine.records import Records
 from sim.engine.slots import SlotBook
 from sim.engine.staff import counter_minutes, later_visit_minutes
 from sim.engine.streams import Streams
-from sim.scenario import Scenario, WaitlistChannel
+from sim.scenario import PhoneChannel, Scenario, WaitlistChannel, routing_order
 
 
 class SimOutput(NamedTuple):
@@ -53,11 +53,12 @@ class SimOutput(NamedTuple):
 
 def routing(scenario: Scenario, population: Population, names: list[str],
             start: np.datetime64) -> np.ndarray:
-    """Channel index of every applicant: the first channel (in file order) that serves
-    their procedure and access on the day their need appears."""
+    """Channel index of every applicant: the first channel (in routing order: ``route_first``
+    ones, then file order) that serves their procedure and access on the day their need
+    appears."""
     chosen = np.full(population.size, -1, dtype=np.int64)
     day = start + np.floor(population.arrival).astype("timedelta64[D]")
-    for k, (name, ch) in enumerate(scenario.channels.items()):
+    for name, ch in routing_order(scenario):
         todo = chosen < 0
         if ch.procedures is not None:
             codes = [population.procedures.index(p) for p in ch.procedures]
@@ -68,7 +69,7 @@ def routing(scenario: Scenario, population: Population, names: list[str],
             todo &= day >= np.datetime64(ch.active_from, "D")
         if ch.active_until is not None:
             todo &= day < np.datetime64(ch.active_until, "D")
-        chosen[todo] = names.index(name) if name in names else k
+        chosen[todo] = names.index(name)
     assert (chosen >= 0).all()  # the schema guarantees a channel for everyone, always
     return chosen
 
@@ -133,12 +134,19 @@ def simulate_population(
 
 
 ONLINE_KINDS = ("race", "waitlist", "lottery", "online")
+"""Channels used through a website. The desk and the phone line are not: people without
+digital access walk in or call themselves."""
 
 
 def needs_help(channel: object) -> bool:
     """Does a person without digital access need help to use this channel? Yes for the
     online channels, unless the channel reaches them itself (``assisted``) or is theirs
-    (audience ``non_digital``)."""
+    (audience ``non_digital``); never for the desk or the phone, which they use themselves.
+
+    >>> from sim.scenario import DeskChannel, PhoneChannel, RaceChannel
+    >>> [needs_help(c) for c in (RaceChannel(), DeskChannel(), PhoneChannel(agents=1))]
+    [True, False, False]
+    """
     return (getattr(channel, "kind", "") in ONLINE_KINDS
             and getattr(channel, "audience", "all") != "non_digital"
             and not getattr(channel, "assisted", False))
@@ -158,9 +166,13 @@ def booking_minutes(scenario: Scenario, calendar: Calendar) -> np.ndarray:
 
 def beyond(scenario: Scenario) -> int:
     """Days of appointment calendar needed past the run's stop by the channels that release
-    slots on a schedule: the longest booking horizon."""
+    slots on a schedule (the longest booking horizon), and by a phone line that dates its
+    callers at once (a week past its minimum lead, so that its last callers get a date too,
+    after the stop)."""
     releases = (getattr(ch, "release", None) for ch in scenario.channels.values())
     ahead = [r.horizon_days for r in releases if r is not None]
+    ahead += [ch.min_lead_days + 7.0 for ch in scenario.channels.values()
+              if isinstance(ch, PhoneChannel) and ch.release is None]
     return int(np.ceil(max(ahead, default=0.0)))
 
 
@@ -172,8 +184,8 @@ def appointment_calendar(scenario: Scenario, procedure: np.ndarray,
                          chosen: np.ndarray) -> Calendar:
     """The calendar of future counter time: past the run's stop by the longest booking
     horizon, and further, by doubling, until every channel that dates requests at once
-    (a waitlist without release schedule) has a slot for each of its applicants (with room
-    for rebookings), up to :data:`MAX_CALENDAR_YEARS` past the stop.
+    (a waitlist without release schedule, a phone line) has a slot for each of its
+    applicants (with room for rebookings), up to :data:`MAX_CALENDAR_YEARS` past the stop.
 
     It is a calendar of counter time, not of the run: a request registered on the last day
     gets the earliest free date, however far.
@@ -197,13 +209,14 @@ def appointment_calendar(scenario: Scenario, procedure: np.ndarray,
 
 def _registrations(scenario: Scenario, procedure: np.ndarray,
                    chosen: np.ndarray) -> dict[str, np.ndarray]:
-    """Per channel that dates every request at once, the slots wanted per procedure: the
-    applicants entering it (``procedure`` and ``chosen`` channel of each), with a quarter
-    more for rebookings and give-backs."""
+    """Per channel that dates every request at once (a waitlist without release schedule, a
+    phone line), the slots wanted per procedure: the applicants entering it (``procedure``
+    and ``chosen`` channel of each), with a quarter more for rebookings and give-backs."""
     wanted = {}
     n_procs = len(scenario.procedures)
     for k, (name, ch) in enumerate(scenario.channels.items()):
-        if isinstance(ch, WaitlistChannel) and ch.release is None:
+        if isinstance(ch, PhoneChannel) or (isinstance(ch, WaitlistChannel)
+                                            and ch.release is None):
             counts = np.bincount(procedure[chosen == k], minlength=n_procs)
             wanted[name] = np.ceil(1.25 * counts)
     return wanted

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from sim.engine.timing import bot_profiles, channel_grid
 from sim.scenario import Scenario
-from sim.scenario.channels import SlotChannelBase
+from sim.scenario.channels import on_the_web
 from sim.scenario.countermeasures import BotOperator
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ def request_volumes(scenario: Scenario) -> tuple[float, float]:
     sent = blocked = 0.0
     names = list(scenario.procedures)
     for spec in scenario.channels.values():
-        if not isinstance(spec, SlotChannelBase):
+        if not on_the_web(spec):
             continue
         served = {names.index(p) for p in (spec.procedures or names)}
         schedule = getattr(spec, "release", None)
@@ -70,6 +70,8 @@ def operators_of(channel: SlotMarket) -> list[Operator]:
     """The operators targeting some of ``channel``'s procedures, with their effective
     intensity per target (on the channel's grid) and their cap of bookings held at once."""
     scenario, served = channel.ctx.scenario, set(channel.served_codes)
+    if not on_the_web(channel.spec):
+        return []  # a phone line has no page to poll
     names = list(scenario.procedures)
     measures = scenario.countermeasures
     schedule = getattr(channel.spec, "release", None)
@@ -92,7 +94,7 @@ def _n_targets(scenario: Scenario, wanted: set[int]) -> int:
     names = list(scenario.procedures)
     count = 0
     for ch in scenario.channels.values():
-        if isinstance(ch, SlotChannelBase):
+        if on_the_web(ch):
             served = {names.index(p) for p in (ch.procedures or names)}
             count += len(served & wanted)
     return max(count, 1)

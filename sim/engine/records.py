@@ -32,7 +32,9 @@ class Records:
         self.visit_minutes = np.zeros(n)  # counter time used by the first visit
         self.requests = np.zeros(n, dtype=np.int64)  # bookings or registrations made
         self.missed = np.zeros(n, dtype=np.int64)  # appointments missed (then booked again)
-        self.attempts = np.zeros(n, dtype=np.int64)  # requests made to get a booking
+        self.attempts = np.zeros(n, dtype=np.int64)  # requests, calls or desk visits made
+        self.answered = np.zeros(n, dtype=np.int64)  # phone calls answered
+        self.hold_days = np.zeros(n)  # time spent on hold by the calls answered
         self.night_attempts = np.zeros(n, dtype=np.int64)
         self.paid_eur = np.zeros(n)  # price paid to a reseller or bot operator (0: none)
         # court cases (sim.engine.booking.courts): when the applicant became eligible, when

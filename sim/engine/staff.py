@@ -13,7 +13,8 @@ minutes available on each open day:
     counter_minutes(d) = ETP(d) * (1 - absence) * hours_per_etp_year * productive_share * 60
                          / open_days_in_year(d)
 
-Staff cost counts every ETP on every calendar day (absent staff are paid too).
+Staff cost counts every ETP on every calendar day (absent staff are paid too), phone agents
+given in ETP included (:func:`staff_cost_eur`, ``extra_etp``).
 """
 
 from __future__ import annotations
@@ -65,22 +66,29 @@ def _day(calendar: Calendar, date: dt.date) -> float:
 
 def counter_minutes(staff: Staff, calendar: Calendar) -> np.ndarray:
     """Front-office counter minutes available on each day (0 on closed days)."""
+    return agent_minutes(staff, calendar, etp_series(staff, calendar, "front"))
+
+
+def agent_minutes(staff: Staff, calendar: Calendar, etp: np.ndarray | float) -> np.ndarray:
+    """Productive minutes ``etp`` staff give on each day: their yearly hours, net of absence,
+    spread over the open days of the year (0 on closed days). Counters and phone agents
+    alike."""
     per_etp = (
         (1.0 - staff.absence_rate) * staff.hours_per_etp_year * staff.productive_share * 60.0
     )
-    minutes = etp_series(staff, calendar, "front") * per_etp / calendar.working_days_in_year
+    minutes = etp * per_etp / calendar.working_days_in_year
     return np.where(calendar.is_open, minutes, 0.0)
 
 
 def staff_cost_eur(staff: Staff, calendar: Calendar, first_day: float = 0.0,
-                   end_day: float = np.inf) -> float:
-    """Cost of front- and back-office staff on the calendar's days from ``first_day`` to
-    ``end_day`` (excluded)."""
+                   end_day: float = np.inf, extra_etp: float = 0.0) -> float:
+    """Cost of front- and back-office staff, plus ``extra_etp`` (phone agents), on the
+    calendar's days from ``first_day`` to ``end_day`` (excluded)."""
     day = np.arange(calendar.n_days)
     keep = (day >= np.floor(first_day)) & (day < end_day)
     etp = (etp_series(staff, calendar, "front", ramp=False)
            + etp_series(staff, calendar, "back", ramp=False))  # trainees are paid in full
-    return float(etp[keep].sum() * staff.cost_per_etp_year_eur / 365.0)
+    return float((etp[keep] + extra_etp).sum() * staff.cost_per_etp_year_eur / 365.0)
 
 
 def later_visit_minutes(scenario: Scenario, calendar: Calendar) -> tuple[np.ndarray, np.ndarray]:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         DeskChannel,
         LotteryChannel,
         OnlineChannel,
+        PhoneChannel,
         RaceChannel,
         ReleaseSchedule,
         SlotChannelBase,
@@ -36,17 +37,19 @@ if TYPE_CHECKING:
     from sim.scenario.horizon import CalendarSpec, Closure, Horizon
     from sim.scenario.observers import Courts, Probe
     from sim.scenario.procedures import Procedure
-    from sim.scenario.schema import Scenario, route
+    from sim.scenario.schema import Scenario, route, routing_order
     from sim.scenario.staff import Reinforcement, SeasonalStaff, Staff
 
 _HOME = {  # public name -> the module of the schema that defines it
     **dict.fromkeys(("Behaviour", "Help", "Holding", "SeekerClass"), "behaviour"),
-    **dict.fromkeys(("Channel", "DeskChannel", "LotteryChannel", "OnlineChannel", "RaceChannel",
-                     "ReleaseSchedule", "SlotChannelBase", "WaitlistChannel"), "channels"),
+    **dict.fromkeys(("Channel", "DeskChannel", "LotteryChannel", "OnlineChannel", "PhoneChannel",
+                     "RaceChannel", "ReleaseSchedule", "SlotChannelBase", "WaitlistChannel"),
+                    "channels"),
     **dict.fromkeys(("BotOperator", "Countermeasures", "ResaleDemand"), "countermeasures"),
     "DistributionSpec": "distributions", "CalendarSpec": "horizon", "Closure": "horizon",
     "Horizon": "horizon", "Courts": "observers", "Probe": "observers",
     "Procedure": "procedures", "Scenario": "schema", "route": "schema",
+    "routing_order": "schema",
     **dict.fromkeys(("Reinforcement", "SeasonalStaff", "Staff"), "staff"),
 }
 
@@ -54,9 +57,9 @@ __all__ = [
     "Behaviour", "BotOperator", "CalendarSpec", "Channel", "Closure", "Countermeasures", "Courts",
     "DeskChannel",
     "DistributionSpec", "Help", "Holding", "Horizon", "LotteryChannel", "OnlineChannel",
-    "Probe", "Procedure", "RaceChannel",
+    "PhoneChannel", "Probe", "Procedure", "RaceChannel",
     "Reinforcement", "ReleaseSchedule", "ResaleDemand", "Scenario", "SeasonalStaff",
-    "SeekerClass", "SlotChannelBase", "Staff", "WaitlistChannel", "route",
+    "SeekerClass", "SlotChannelBase", "Staff", "WaitlistChannel", "route", "routing_order",
 ]
 
 

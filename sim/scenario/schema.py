@@ -29,7 +29,7 @@ import datetime as dt
 from pydantic import Field, model_validator
 
 from sim.scenario.behaviour import Behaviour
-from sim.scenario.channels import Channel, DeskChannel, SlotChannelBase
+from sim.scenario.channels import Channel, DeskChannel, PhoneChannel, SlotChannelBase
 from sim.scenario.countermeasures import BotOperator, Countermeasures
 from sim.scenario.frozen import Frozen
 from sim.scenario.horizon import CalendarSpec, Horizon
@@ -53,7 +53,8 @@ class Scenario(Frozen):
     channels: dict[str, Channel] = Field(
         min_length=1,
         description="Booking channels keyed by name; an applicant uses the first channel "
-        "(in file order) whose audience and procedures match.",
+        "(in file order, those marked route_first before the others) whose audience and "
+        "procedures match.",
     )
     bots: dict[str, BotOperator] = Field(
         default_factory=dict, description="Bot operators keyed by name; none by default."
@@ -94,6 +95,7 @@ class Scenario(Frozen):
                     f"known: {sorted(known)}"
                 )
         self._dates_inside_horizon()
+        self._phone_hours()
         total = sum(ch.counter_share for ch in self.channels.values() if _uses_staff(ch))
         if total > 1 + 1e-9:
             raise ValueError(
@@ -113,6 +115,21 @@ class Scenario(Frozen):
                     )
         return self
 
+
+    def _phone_hours(self) -> None:
+        """A phone line open for no time at all never answers: surely a mistake."""
+        if self.calendar.continuous:
+            return  # open around the clock; the line's hours are ignored
+        for name, ch in self.channels.items():
+            if not isinstance(ch, PhoneChannel):
+                continue
+            opens = self.calendar.open_hour if ch.open_hour is None else ch.open_hour
+            closes = self.calendar.close_hour if ch.close_hour is None else ch.close_hour
+            if closes <= opens:
+                raise ValueError(
+                    f"channels.{name}.close_hour ({closes:g}) must be greater than open_hour "
+                    f"({opens:g}): the line has no opening hours"
+                )
 
     def _dates_inside_horizon(self) -> None:
         """A channel or a move to ANEF dated after the horizon's end never happens: surely a
@@ -140,7 +157,8 @@ def _uses_staff(ch: object) -> bool:
 
 def route(scenario: Scenario, procedure: str, digital: bool,
           day: dt.date | None = None) -> str | None:
-    """Name of the first channel serving this kind of applicant (on ``day``), or None.
+    """Name of the first channel (:func:`routing_order`) serving this kind of applicant (on
+    ``day``), or None.
 
     With ``day=None``, only channels open at all dates count: every applicant must have one.
 
@@ -153,7 +171,7 @@ def route(scenario: Scenario, procedure: str, digital: bool,
     >>> route(s, "renewal", digital=False), route(s, "renewal", digital=True)
     ('desk', 'online')
     """
-    for name, ch in scenario.channels.items():
+    for name, ch in routing_order(scenario):
         if ch.procedures is not None and procedure not in ch.procedures:
             continue
         if not (ch.audience == "all" or (ch.audience == "digital") == digital):
@@ -162,3 +180,10 @@ def route(scenario: Scenario, procedure: str, digital: bool,
         if (day is None and not dated) or (day is not None and ch.active_on(day)):
             return name
     return None
+
+
+def routing_order(scenario: Scenario) -> list[tuple[str, Channel]]:
+    """Channels in the order applicants try them: those marked ``route_first`` first, then
+    the others, each group in file order."""
+    channels = list(scenario.channels.items())
+    return sorted(channels, key=lambda item: not item[1].route_first)

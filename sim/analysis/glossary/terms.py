@@ -218,4 +218,31 @@ TERMS: dict[str, Term] = {
                          "Coût des recours jugés pendant la période mesurée : celui de la "
                          "juridiction (aide juridictionnelle, juge) et les frais mis à la "
                          "charge de l'État."),
+    "desk_turned_away_per_service": _t("count", L, "visits turned away per person served",
+                                       "passages sans ticket par personne reçue", "pl",
+                                       "Visits to a daily-ticket desk that ended without a "
+                                       "ticket, per person served there.",
+                                       "Passages au guichet à tickets repartis sans ticket, "
+                                       "par personne reçue à ce guichet."),
+    "desk_visitors_served_share": _t("share", H, "share of desk visitors who got a ticket",
+                                     "part des visiteurs du guichet ayant eu un ticket", "f",
+                                     "People served at a daily-ticket desk over their visits "
+                                     "there, days pooled.",
+                                     "Personnes reçues au guichet à tickets sur leurs passages, "
+                                     "tous jours confondus."),
+    "phone_calls_per_booking": _t("count", L, "calls per phone booking",
+                                  "appels par rendez-vous pris au téléphone", "pl",
+                                  "Calls made to a phone line per date it booked (rebookings "
+                                  "after a missed date included).",
+                                  "Appels passés à une ligne téléphonique par date obtenue "
+                                  "(nouvelles prises après un rendez-vous manqué comprises)."),
+    "phone_answered_share": _t("share", H, "share of calls answered",
+                               "part des appels décrochés", "f",
+                               "Calls an agent answered over calls made.",
+                               "Appels pris par un agent sur appels passés."),
+    "phone_hold_minutes_mean": _t("count", L, "mean time on hold",
+                                  "attente moyenne au téléphone", "f",
+                                  "Mean minutes on hold of the calls an agent answered.",
+                                  "Minutes d'attente en ligne, en moyenne, des appels pris "
+                                  "par un agent.", ("min", "min")),
 }
