@@ -318,7 +318,7 @@ def test_url_values_out_of_range_are_reported_and_ignored() -> None:
     at = open_app({"etp": "-5", "days": "99999"}, page="app_pages/editor.py")
     text = errors(at)
     assert "etp=-5 is out of range: staff.front_office_etp (front-office ETP) must be " \
-           "between 0 and 10000" in text
+           "between 0 and 5000" in text
     assert "days=99999 is out of range: horizon.days (simulated days) must be between 1 " \
            "and 1100" in text
     no_exception(at)

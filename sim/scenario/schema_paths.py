@@ -17,6 +17,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
+from sim.scenario.frozen import Refused
 from sim.scenario.schema import Scenario
 
 Layer = tuple[str, Mapping[str, Any]]
@@ -91,6 +92,8 @@ def format_problem(err: Mapping[str, Any], source: str, layers: Sequence[Layer])
     elif kind == "extra_forbidden":
         known = _settable_keys(_readable(err["loc"][:-1])[1], None) or ()
         msg = f"unknown field (allowed: {', '.join(known)})"
+    elif isinstance(value, Refused):
+        msg = value.reason
     else:
         msg = err["msg"].removeprefix("Value error, ")
     where = _origin(path, layers, source)
