@@ -196,7 +196,7 @@ def _bundled(signature: tuple[tuple[str, int], ...]) -> tuple[list[Entry], list[
         path = Path(path_text)
         shown = str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
         try:
-            layers = read_layers(path)
+            layers = read_layers(path, REPO)  # bundled files extend within the repository
             spec = validate(merge_layers(layers), shown, layers)
         except ScenarioError as exc:
             root = f"{REPO}{os.sep}"  # messages name files relative to the repository
@@ -249,7 +249,7 @@ def read_upload(raw: bytes, name: str, root: Path = SCENARIO_DIR) -> Scenario:
         names = ", ".join(str(p.relative_to(root)) for p in scenario_files(root))
         raise ScenarioError([f"{name}: extends = {parent!r}: an uploaded file may only extend "
                              f"a bundled scenario (one of: {names})"])
-    layers = [*read_layers(target), (name, data)]
+    layers = [*read_layers(target, root), (name, data)]
     return validate(merge_layers(layers), name, layers)
 
 

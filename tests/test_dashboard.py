@@ -129,7 +129,7 @@ def test_an_upload_can_be_removed_again() -> None:
      "staff.front_office_etp = -3"),
     ("escape.yaml", b"extends: ../../../etc/passwd\n", "may only extend a bundled scenario"),
     ("huge.yaml", b"description: '" + b"x" * 1_100_000 + b"'\n", "larger than"),
-    ("deep.yaml", b"a: " + b"[" * 5000 + b"]" * 5000, "nested too deeply"),
+    ("deep.yaml", b"a: " + b"[" * 5000 + b"]" * 5000, "nested more than 20 levels deep"),
 ])
 def test_a_bad_upload_gets_a_clear_message_and_the_app_keeps_serving(
         name: str, content: bytes, message: str) -> None:

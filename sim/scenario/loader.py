@@ -110,9 +110,12 @@ def validate(
         raise ScenarioError([format_problem(err, source, layers) for err in exc.errors()]) from None
 
 
-def load(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
-    """Load, resolve ``extends:``, apply ``overrides`` and validate a scenario file."""
-    layers = read_layers(path)
+def load(path: str | Path, overrides: Iterable[str] = (), allow_outside: bool = False
+         ) -> Scenario:
+    """Load, resolve ``extends:``, apply ``overrides`` and validate a scenario file;
+    ``allow_outside`` lets ``extends:`` reach outside the scenario's folder tree
+    (:func:`sim.scenario.files.read_layers`)."""
+    layers = read_layers(path, allow_outside=allow_outside)
     data = merge_layers(layers)
     overrides = list(overrides)
     if overrides:
