@@ -135,8 +135,11 @@ def _switch_kinds(data: dict[str, Any], extra: Mapping[str, Any],
     carried over (an old kind's defaults, e.g. a waitlist's ``release: null``, are not).
     """
     kinds = tagged_models(get_args(child_type(Scenario, "channels"))[1])
-    for name, change in (extra.get("channels") or {}).items():
-        channel = data.get("channels", {}).get(name)
+    changes, channels = extra.get("channels"), data.get("channels")
+    if not isinstance(changes, Mapping) or not isinstance(channels, Mapping):
+        return data  # not a mapping of channels: validation says so, naming the field
+    for name, change in changes.items():
+        channel = channels.get(name)
         kind = change.get("kind") if isinstance(change, Mapping) else None
         model = kinds.get(kind) if isinstance(kind, str) else None
         if not isinstance(channel, dict) or model is None:
