@@ -6,8 +6,11 @@ task is a ``(point, replication)`` pair run by :func:`run_kpis` on an executor
 (:mod:`sim.experiments.executors`: this process, a local process pool, or a Dask cluster).
 
 Results land in ``OUT/points/<point>-r<replication>.parquet``, one file per task written
-atomically by this process as the task completes, so an interrupted sweep loses at most the
-tasks in flight, and running it again skips every task whose file exists. When all tasks are
+atomically by this process as the task completes and recorded, with its task key and
+checksum, in the manifest ``OUT/tasks.jsonl`` (:mod:`sim.experiments.task_files`), so an
+interrupted sweep loses at most the tasks in flight, and running it again skips every task
+whose file is verified and redoes the others (missing, empty, truncated, unreadable, another
+task's), saying how many it redid. When all tasks are
 done they are combined into ``OUT/kpis.parquet``: one row per point, replication, KPI and
 procedure, with the grid's keys as columns. Replication ``r`` of every point uses the streams
 ``(seed, r)``, so points differ by their parameters, not their dice (common random numbers).
@@ -18,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -30,6 +34,7 @@ from sim.experiments import io
 from sim.experiments.executors import Executor, SerialExecutor
 from sim.experiments.experiment import run
 from sim.experiments.grid import GridError, Point, grid_points, points_table, read_grid
+from sim.experiments.task_files import Manifest, TaskKey, task_path
 from sim.scenario import Scenario
 from sim.scenario.files import dump_yaml
 
@@ -48,6 +53,11 @@ class SweepResult(NamedTuple):
     n_run: int
     n_skipped: int
     failures: list[str]
+    redone: Mapping[str, int] = {}  # task files found and redone, by reason ("empty"...)
+
+    @property
+    def n_redone(self) -> int:
+        return sum(self.redone.values())
 
 
 # --- running ----------------------------------------------------------------------------------
@@ -57,10 +67,6 @@ def run_kpis(scenario: Scenario, seed: int, replication: int) -> pd.DataFrame:
     """One replication's KPI rows (the task a worker runs; top-level, so picklable)."""
     result = run(scenario, seed, replication)
     return result.kpis.assign(n_events=result.n_events)
-
-
-def task_path(out_dir: Path, point: str, replication: int) -> Path:
-    return out_dir / "points" / f"{point}-r{replication:04d}.parquet"
 
 
 def sweep(base: Scenario, grid: Mapping[str, list[Any]], out_dir: str | Path, seed: int = 1,
@@ -90,7 +96,15 @@ def sweep(base: Scenario, grid: Mapping[str, list[Any]], out_dir: str | Path, se
     points = grid_points(base, grid, source)
     _check_provenance(out_dir, base, seed)
     tasks = [(p, r) for p in points for r in range(replications)]
-    pending = [(p, r) for p, r in tasks if not task_path(out_dir, p.id, r).exists()]
+    manifest = Manifest(out_dir)
+    base_sha = _sha(dump_yaml(base))
+    why = {(p.id, r): manifest.check(TaskKey(p.id, r, seed, base_sha), task_path(out_dir, p.id, r))
+           for p, r in tasks}
+    pending = [(p, r) for p, r in tasks if why[p.id, r] is not None]
+    redone = Counter(reason for reason in why.values() if reason not in (None, "missing"))
+    for p, r in pending:  # a damaged or foreign file is never read, even if its task fails
+        if why[p.id, r] != "missing":
+            task_path(out_dir, p.id, r).unlink(missing_ok=True)
     n_done, failures = len(tasks) - len(pending), []
     fresh: dict[tuple[str, int], pd.DataFrame] = {}
     if progress is not None:
@@ -109,12 +123,14 @@ def sweep(base: Scenario, grid: Mapping[str, list[Any]], out_dir: str | Path, se
                                     f"replication {rep}: {outcome.error}")
                 else:
                     frame = outcome.value.assign(point=point.id)
-                    io.write_parquet(task_path(out_dir, point.id, rep), frame)
+                    path = io.write_parquet(task_path(out_dir, point.id, rep), frame)
+                    manifest.record(TaskKey(point.id, rep, seed, base_sha), path)
                     fresh[point.id, rep] = frame
                 n_done += 1
                 if progress is not None:
                     progress(n_done, len(tasks))
-    return _combine(out_dir, points, replications, fresh, len(pending), failures)
+    return _combine(out_dir, points, replications, fresh, len(pending), failures)._replace(
+        redone=dict(redone))
 
 
 def _check_provenance(out_dir: Path, base: Scenario, seed: int) -> None:

@@ -101,9 +101,14 @@ def sweep_command(
         typer.echo(f"{len(result.failures)} task(s) failed; the others are kept in "
                    f"{out_dir}/points", err=True)
         raise typer.Exit(code=1)
+    redone = ""
+    if result.n_redone:
+        reasons = ", ".join(f"{n} {why}" for why, n in sorted(result.redone.items()))
+        redone = (f" (of which {result.n_redone} redone: their task file did not check "
+                  f"out: {reasons})")
     err.print(f"wrote {escape(str(out_dir))}/kpis.parquet and summary.csv: "
               f"{len(result.points)} point(s) x {replications} replication(s), ran "
-              f"{result.n_run}, skipped {result.n_skipped} already done, in "
+              f"{result.n_run}{redone}, skipped {result.n_skipped} already done, in "
               f"{time.time() - started:.1f} s")
 
 
