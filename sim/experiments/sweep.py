@@ -31,6 +31,7 @@ import pandas as pd
 from sim import __version__
 from sim.analysis import metrics
 from sim.experiments import io
+from sim.experiments.budget import Budget, problems
 from sim.experiments.executors import Executor, SerialExecutor
 from sim.experiments.experiment import run
 from sim.experiments.grid import GridError, Point, grid_points, points_table, read_grid
@@ -72,7 +73,8 @@ def run_kpis(scenario: Scenario, seed: int, replication: int) -> pd.DataFrame:
 def sweep(base: Scenario, grid: Mapping[str, list[Any]], out_dir: str | Path, seed: int = 1,
           replications: int = 3, executor: Executor | None = None,
           progress: Callable[[int, int], None] | None = None, source: str = "grid",
-          started: Callable[[Executor], None] | None = None) -> SweepResult:
+          started: Callable[[Executor], None] | None = None,
+          budget: Budget | None = None) -> SweepResult:
     """Run (or resume) a sweep and combine its results; see the module docstring.
 
     Parameters
@@ -89,11 +91,18 @@ def sweep(base: Scenario, grid: Mapping[str, list[Any]], out_dir: str | Path, se
         Called with (tasks done, tasks in all) as tasks complete, skipped ones included.
     started
         Called once the executor is up, before the first task (e.g. to say where it runs).
+    budget
+        If given, every point's work is estimated before anything runs or is written, and
+        the sweep is refused (:class:`SweepError`) if one replication per worker at a time
+        would not fit (:mod:`sim.experiments.budget`).
     """
     if replications < 1:
         raise SweepError([f"replications must be >= 1, got {replications}"])
     out_dir = Path(out_dir)
     points = grid_points(base, grid, source)
+    if budget is not None:
+        workers = (executor or SerialExecutor()).workers
+        _within(points, budget, replications * len(points), workers)
     _check_provenance(out_dir, base, seed)
     tasks = [(p, r) for p in points for r in range(replications)]
     manifest = Manifest(out_dir)
@@ -131,6 +140,15 @@ def sweep(base: Scenario, grid: Mapping[str, list[Any]], out_dir: str | Path, se
                     progress(n_done, len(tasks))
     return _combine(out_dir, points, replications, fresh, len(pending), failures)._replace(
         redone=dict(redone))
+
+
+def _within(points: list[Point], budget: Budget, n_tasks: int, workers: int) -> None:
+    """Refuse a sweep one of whose points would not fit the budget (the first five said)."""
+    found = problems({f"point {p.id} ({' '.join(p.overrides)})": p.scenario for p in points},
+                     budget, n_tasks, workers, keep_tables=False)
+    if found:
+        more = [f"... and {len(found) - 5} other point(s)"] if len(found) > 5 else []
+        raise SweepError(found[:5] + more)
 
 
 def _check_provenance(out_dir: Path, base: Scenario, seed: int) -> None:
