@@ -16,16 +16,23 @@ from rich.markup import escape
 from rich.table import Table
 
 from sim.experiments import compare as comparing
+from sim.experiments import io
 from sim.faces.cli.common import (
+    DEFAULT_BUDGET,
+    ExtendsOutside,
+    MaxMemory,
+    MaxMinutes,
     OutDir,
     Overrides,
     Seed,
     err,
     fail,
-    make_dir,
     num,
     out,
+    prepare_out,
     progress_bar,
+    source_label,
+    within_budget,
 )
 from sim.faces.report import load_comparison, write_report
 from sim.scenario import Scenario
@@ -35,12 +42,17 @@ from sim.scenario.loader import load
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
 
-def _load_all(paths: list[Path], overrides: list[str] | None) -> list[Scenario]:
+COMPARE_FILES = ("*.csv", "*.parquet", "*.png", "report.html", "manifest.json", "scenarios")
+"""What ``compare`` writes in its output folder (an earlier comparison there is replaced)."""
+
+
+def _load_all(paths: list[Path], overrides: list[str] | None,
+              allow_outside: bool = False) -> list[Scenario]:
     """Load every scenario, reporting the problems of all files before exiting."""
     specs, problems = [], []
     for path in paths:
         try:
-            specs.append(load(path, overrides or []))
+            specs.append(load(path, overrides or [], allow_outside))
         except ScenarioError as exc:
             problems += exc.problems
     if problems:
@@ -65,10 +77,16 @@ def compare_command(
                                                   help="Cap with --precision.")] = 100,
     overrides: Overrides = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No table.")] = False,
+    max_memory: MaxMemory = DEFAULT_BUDGET.memory_gb,
+    max_minutes: MaxMinutes = DEFAULT_BUDGET.minutes,
+    allow_outside: ExtendsOutside = False,
 ) -> None:
     """Compare scenarios under common random numbers and write report.html with figures."""
-    specs = _load_all(scenarios, overrides)
-    make_dir(out_dir)
+    specs = _load_all(scenarios, overrides, allow_outside)
+    planned = max(replications, max_replications) if precision is not None else replications
+    names = comparing.unique_labels([source_label(p, overrides) for p in scenarios])
+    within_budget(dict(zip(names, specs, strict=True)), max_memory, max_minutes, planned)
+    prepare_out(out_dir, COMPARE_FILES)
     started = time.time()
     with progress_bar() as bar:
         task = bar.add_task("compare: replications", total=None)
@@ -77,7 +95,9 @@ def compare_command(
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
     try:
-        page = write_report(result, out_dir, specs, precision, [str(p) for p in scenarios])
+        io.replace_folder(out_dir, lambda folder: write_report(
+            result, folder, specs, precision, [str(p) for p in scenarios]), COMPARE_FILES)
+        page = out_dir / "report.html"
     except OSError as exc:
         fail([f"{out_dir}: cannot write results ({exc.strerror or exc})"])
     if not quiet:

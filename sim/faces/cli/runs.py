@@ -1,8 +1,9 @@
 """Commands on one scenario: run it, check it, and describe the schema.
 
 * ``prefsim run SCENARIO``: simulate, write the KPI, replication, applicant and daily tables
-  with the resolved scenario and a manifest, and print the KPIs;
-* ``prefsim check SCENARIO``: validate and summarise;
+  with the resolved scenario and a manifest (into a fresh folder renamed into place), and
+  print the KPIs;
+* ``prefsim check SCENARIO``: validate, estimate the work of a replication, and summarise;
 * ``prefsim schema`` / ``prefsim reference``: the JSON Schema and docs/scenario-reference.md.
 """
 
@@ -19,9 +20,14 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from sim import __version__
+from sim.engine.workload import estimate
 from sim.experiments import io
 from sim.experiments.experiment import Results, replicate
 from sim.faces.cli.common import (
+    DEFAULT_BUDGET,
+    ExtendsOutside,
+    MaxMemory,
+    MaxMinutes,
     Overrides,
     ScenarioPath,
     err,
@@ -29,6 +35,9 @@ from sim.faces.cli.common import (
     kpi_rich_table,
     load_scenario,
     out,
+    prepare_out,
+    source_label,
+    within_budget,
 )
 from sim.scenario import Scenario
 from sim.scenario.files import dump_yaml
@@ -49,13 +58,14 @@ def run(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No KPI table.")] = False,
     by_procedure: Annotated[bool, typer.Option(
         "--by-procedure", help="Print every procedure's KPIs, not only the totals.")] = False,
+    max_memory: MaxMemory = DEFAULT_BUDGET.memory_gb,
+    max_minutes: MaxMinutes = DEFAULT_BUDGET.minutes,
+    allow_outside: ExtendsOutside = False,
 ) -> None:
     """Simulate SCENARIO and write KPIs, replications, applicants and daily tables."""
-    spec = load_scenario(scenario, overrides)
-    try:  # fail before simulating, not after
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        fail([f"{out_dir}: cannot create output directory ({exc.strerror or exc})"])
+    spec = load_scenario(scenario, overrides, allow_outside)
+    within_budget({source_label(scenario, overrides): spec}, max_memory, max_minutes, replications)
+    prepare_out(out_dir, RUN_FILES)  # fail before simulating, not after
     started = time.time()
     with Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -79,16 +89,23 @@ def run(
               f"daily.parquet, scenario.yaml, manifest.json) in {elapsed:.1f} s")
 
 
+RUN_FILES = ("kpis.csv", "replications.csv", "applicants.parquet", "daily.parquet",
+             "scenario.yaml", "manifest.json")
+
+
 def _write_results(out_dir: Path, results: Results, spec: Scenario,
                    manifest: dict[str, Any]) -> None:
-    """Write the six result files of a run, each atomically."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    io.write_csv(out_dir / "kpis.csv", results.kpis)
-    io.write_csv(out_dir / "replications.csv", results.replications)
-    io.write_parquet(out_dir / "applicants.parquet", results.applicants)
-    io.write_parquet(out_dir / "daily.parquet", results.daily)
-    io.write_text(out_dir / "scenario.yaml", dump_yaml(spec))
-    io.write_json(out_dir / "manifest.json", manifest)
+    """Write the six result files of a run into a fresh folder that then takes
+    ``out_dir``'s place: never a mix of an earlier run's files and this one's."""
+    def write(folder: Path) -> None:
+        io.write_csv(folder / "kpis.csv", results.kpis)
+        io.write_csv(folder / "replications.csv", results.replications)
+        io.write_parquet(folder / "applicants.parquet", results.applicants)
+        io.write_parquet(folder / "daily.parquet", results.daily)
+        io.write_text(folder / "scenario.yaml", dump_yaml(spec))
+        io.write_json(folder / "manifest.json", manifest)
+
+    io.replace_folder(out_dir, write, RUN_FILES)
 
 
 def _manifest(spec: Scenario, scenario: Path, overrides: list[str] | None, seed: int,
@@ -108,9 +125,13 @@ def _manifest(spec: Scenario, scenario: Path, overrides: list[str] | None, seed:
 
 
 @app.command()
-def check(scenario: ScenarioPath, overrides: Overrides = None) -> None:
-    """Validate SCENARIO and summarise it."""
-    spec = load_scenario(scenario, overrides)
+def check(scenario: ScenarioPath, overrides: Overrides = None,
+          max_memory: MaxMemory = DEFAULT_BUDGET.memory_gb,
+          max_minutes: MaxMinutes = DEFAULT_BUDGET.minutes,
+          allow_outside: ExtendsOutside = False) -> None:
+    """Validate SCENARIO, estimate a replication's work, and summarise it."""
+    spec = load_scenario(scenario, overrides, allow_outside)
+    within_budget({source_label(scenario, overrides): spec}, max_memory, max_minutes)
     for line in summary_lines(spec):
         out.print(line, markup=False, highlight=False)
 
@@ -135,6 +156,11 @@ def summary_lines(spec: Scenario) -> list[str]:
     for name, ch in spec.channels.items():
         lines.append(f"channel {name}: {ch.kind}, audience {ch.audience}, "
                      f"counter share {ch.counter_share:g}")
+    work = estimate(spec)
+    lines.append(f"work of one replication (estimate): {work.applicants:,.0f} applicants over "
+                 f"{work.days:,} days, {work.n_slots:,.0f} slots, {work.events:,.0f} events; "
+                 f"at most about {work.memory_bytes / 1e9:.2g} GB and "
+                 f"{work.seconds:,.0f} CPU seconds")
     return lines
 
 

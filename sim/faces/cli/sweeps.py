@@ -18,8 +18,13 @@ from rich.table import Table
 from sim.experiments import goals
 from sim.experiments import optimise as optimising
 from sim.experiments import sweep as sweeping
+from sim.experiments.budget import Budget
 from sim.experiments.executors import Executor, ExecutorError, make_executor
 from sim.faces.cli.common import (
+    DEFAULT_BUDGET,
+    ExtendsOutside,
+    MaxMemory,
+    MaxMinutes,
     OutDir,
     Overrides,
     ScenarioPath,
@@ -32,6 +37,8 @@ from sim.faces.cli.common import (
     num,
     out,
     progress_bar,
+    source_label,
+    within_budget,
 )
 from sim.faces.report import write_optimisation
 from sim.scenario.errors import ScenarioError
@@ -66,9 +73,13 @@ def sweep_command(
     timeout: Annotated[float, typer.Option("--timeout", min=0.1,
                                            help="Seconds to wait for the scheduler.")] = 10.0,
     overrides: Overrides = None,
+    max_memory: MaxMemory = DEFAULT_BUDGET.memory_gb,
+    max_minutes: MaxMinutes = DEFAULT_BUDGET.minutes,
+    allow_outside: ExtendsOutside = False,
 ) -> None:
-    """Simulate every point of a grid over BASE; resumable (finished tasks are skipped)."""
-    spec = load_scenario(base, overrides)
+    """Simulate every point of a grid over BASE; resumable (finished tasks are skipped,
+    damaged or foreign task files redone)."""
+    spec = load_scenario(base, overrides, allow_outside)
     executor = _executor(workers, scheduler, dask_workers, timeout)
     started = time.time()
     bar = progress_bar()  # started once the workers are up: forking next to its thread is unsafe
@@ -83,7 +94,7 @@ def sweep_command(
         result = sweeping.sweep(
             spec, values, out_dir, seed, replications, executor,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
-            source=str(grid), started=running,
+            source=str(grid), started=running, budget=Budget(max_memory, max_minutes),
         )
     except (ScenarioError, sweeping.SweepError, ExecutorError) as exc:
         fail(exc.problems if hasattr(exc, "problems") else [str(exc)])
@@ -128,9 +139,12 @@ def optimise_command(
     max_evaluations: Annotated[int, typer.Option("--max-evaluations", min=1)] = 200,
     workers: Workers = None,
     overrides: Overrides = None,
+    max_memory: MaxMemory = DEFAULT_BUDGET.memory_gb,
+    max_minutes: MaxMinutes = DEFAULT_BUDGET.minutes,
+    allow_outside: ExtendsOutside = False,
 ) -> None:
     """Find the least staff cost plan meeting the targets, and the cost-vs-target frontier."""
-    spec = load_scenario(base, overrides)
+    spec = load_scenario(base, overrides, allow_outside)
     parsed_targets, parsed_levers, problems = [], [], []
     for text in targets:
         try:
@@ -144,6 +158,15 @@ def optimise_command(
             problems += exc.problems
     if problems:
         fail(problems)
+    executor = make_executor(workers)
+    try:  # the plans at the ends of the lever ranges: the largest the search may run
+        corners = optimising.corners(spec, parsed_levers)
+    except goals.OptimiseError as exc:
+        fail(exc.problems)
+    shown = source_label(base, overrides)
+    within_budget({f"{shown} with {name}": plan for name, plan in corners.items()},
+                  max_memory, max_minutes, replications * len(corners), executor.workers,
+                  keep_tables=False)
     make_dir(out_dir)
     started = time.time()
     bar = progress_bar()
@@ -151,7 +174,7 @@ def optimise_command(
     try:
         result = optimising.optimise(
             spec, parsed_targets, parsed_levers, seed, replications, coarse,
-            max_evaluations, make_executor(workers),
+            max_evaluations, executor,
             progress=lambda n: bar.update(task, completed=n), started=lambda _: bar.start(),
         )
         bar.stop()
