@@ -24,6 +24,7 @@ if str(DASHBOARDS) not in sys.path:
     sys.path.insert(0, str(DASHBOARDS))
 
 import levers  # noqa: E402
+import limits  # noqa: E402
 import presets  # noqa: E402
 import state  # noqa: E402
 import views  # noqa: E402
@@ -330,7 +331,7 @@ def test_url_values_out_of_range_are_reported_and_ignored() -> None:
 # --- the helpers, without Streamlit ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("module", [levers, presets, state, views])
+@pytest.mark.parametrize("module", [levers, limits, presets, views])
 def test_the_dashboard_helpers_doctests(module: object) -> None:
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)  # type: ignore[arg-type]
     assert result.failed == 0 and result.attempted > 0
@@ -362,7 +363,24 @@ def test_the_limits_name_the_field_and_the_cap() -> None:
     demo = load(REPO / "scenarios" / "demo.yaml")
     assert state.check_limits({"demo": demo}, 3) == []
     tight = state.Limits(max_applicants_per_run=1000)
-    expected = sum(p.annual_volume for p in demo.procedures.values()) * demo.horizon.days / 365
+    expected = state.expected_applicants(demo)
+    assert expected > sum(p.annual_volume for p in demo.procedures.values())  # a high estimate
     assert f"about {expected:,.0f} applicants per run" in \
         state.check_limits({"demo": demo}, 3, tight)[0]
     assert "replications = 50" in state.check_limits({"demo": demo}, 50)[0]
+
+
+def test_the_limits_apply_the_work_estimate() -> None:
+    """A scenario of few applicants but a huge staff cuts millions of slots: the applicant cap
+    lets it through, the estimate does not (the command line's estimate, per request)."""
+    staff = variant(load(REPO / "scenarios" / "demo.yaml"), ["staff.front_office_etp=4000"])
+    (line,) = state.check_limits({"big staff": staff}, 2)
+    assert line.startswith("big staff: about ") and "slots in channels.online" in line
+    assert "staff.front_office_etp = 4000" in line
+    assert "PREFSIM_DASHBOARD_MAX_MINUTES, or run it with `prefsim compare`" in line
+    roomy = state.Limits(max_memory_gb=100, max_minutes=100)
+    assert state.check_limits({"big staff": staff}, 2, roomy) == []
+    short = state.Limits(max_memory_gb=100, max_minutes=100, max_minutes_per_comparison=2)
+    (total,) = state.check_limits({"big staff": staff}, 10, short)
+    assert total.endswith("above the dashboard limit of 2 minutes per comparison; use fewer "
+                          "replications or scenarios, or the quick setting.")
