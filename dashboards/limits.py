@@ -47,7 +47,7 @@ class Limits:
     max_applicants_per_run: int = 200_000
     max_applicants_per_comparison: int = 2_000_000
     max_memory_gb: float = 2.0  # a comparison, all its replications' tables included
-    max_minutes: float = 0.25  # CPU minutes of one replication (estimated)
+    max_minutes: float = 0.5  # CPU minutes of one replication (estimated)
     max_minutes_per_comparison: float = 5.0  # CPU minutes of all the replications
 
     @classmethod

@@ -20,8 +20,9 @@ and says, without simulating, what one replication will hold:
 * **events**: about two per applicant, one per release moment (per slot when each slot is
   released on its own), a fifth of the slots for the bookings of a race or a lottery, and
   two per open day of a desk;
-* **memory** and **CPU time**: linear in the above, with constants measured on the bundled
-  scenarios and scaled variants of them (``benchmarks/bench_workload.py`` measures the peak
+* **memory** and **CPU time**: linear in the above and in the scenario's shape (slot channels
+  times applicants, procedures times days, bot operators times applicants and days), with
+  constants measured on the bundled scenarios and scaled variants of them (``benchmarks/bench_workload.py`` measures the peak
   resident memory of a fresh process and its CPU time, and prints them against the estimate),
   rounded up so that the estimate stays above what runs take.
 
@@ -46,7 +47,9 @@ from sim.scenario import DeskChannel, Scenario, SlotChannelBase, WaitlistChannel
 # CPU time of one replication; bundled scenarios and variants scaled up to 1,000,000 applicants
 # and 2,400,000 slots): least squares gave about 40 MB + 1,140 bytes per applicant + 210 bytes
 # per slot, and 0.7 s + 11 microseconds per event + 1.7 per slot; each is rounded up so that
-# the estimate stays above every measured case (by 1.3 to 4 times: docs/model.md).
+# the estimate stays above every measured case (docs/model.md). The time per applicant covers
+# the dearest case found: a race with bots whose backlog grows over twenty years (about 38
+# microseconds each, against 7 to 16 in a year of a waitlist).
 BASE_BYTES = 100e6
 """Memory of a replication of nothing: calendars, streams, the tables' fixed parts."""
 APPLICANT_BYTES = 1_600.0
@@ -56,10 +59,24 @@ SLOT_BYTES = 300.0
 TABLE_BYTES = 250.0
 """Per applicant of the horizon, kept after the replication (the applicants table)."""
 BASE_SECONDS = 1.0
-APPLICANT_SECONDS = 25e-6
+APPLICANT_SECONDS = 40e-6
 SLOT_SECONDS = 4e-6
 RELEASE_SECONDS = 25e-6
 """Per release event: a slot released on its own (``continuous``) costs one."""
+# The scenario's shape counts too (measured on scenarios of hundreds of procedures, channels,
+# bot operators or seeker classes, which the parser's limits allow): each slot channel keeps
+# its own lists over the whole population; each procedure has its streams, daily series, slot
+# cutting and table rows; each bot operator looks at every applicant and every day.
+CHANNEL_APPLICANT_BYTES = 350.0
+CHANNEL_APPLICANT_SECONDS = 0.5e-6
+PROCEDURE_DAY_BYTES = 300.0
+PROCEDURE_SECONDS = 15e-3
+PROCEDURE_DAY_SECONDS = 1e-6
+PROCEDURE_CHANNEL_SECONDS = 100e-6
+BOT_APPLICANT_SECONDS = 2e-6
+BOT_DAY_SECONDS = 25e-6
+CLASS_APPLICANT_SECONDS = 0.2e-6
+"""Per seeker class and applicant: a race chooses the class of each check among all."""
 
 
 class Workload(NamedTuple):
@@ -114,11 +131,30 @@ def estimate(scenario: Scenario) -> Workload:
     return Workload(
         frame.run_days, applicants, kept, slots, book_days,
         2.0 * applicants + releases + desks,
-        BASE_BYTES + APPLICANT_BYTES * applicants + SLOT_BYTES * n_slots,
+        BASE_BYTES + APPLICANT_BYTES * applicants + SLOT_BYTES * n_slots
+        + _shape_bytes(scenario, applicants, len(slots), frame.run_days),
         TABLE_BYTES * kept,
         BASE_SECONDS + APPLICANT_SECONDS * applicants + SLOT_SECONDS * n_slots
-        + RELEASE_SECONDS * releases,
+        + RELEASE_SECONDS * releases
+        + _shape_seconds(scenario, applicants, len(slots), frame.run_days),
     )
+
+
+def _shape_bytes(scenario: Scenario, applicants: float, n_books: int, days: int) -> float:
+    """Memory that grows with the number of slot channels and procedures."""
+    n_procs = len(scenario.procedures)
+    return (CHANNEL_APPLICANT_BYTES * n_books * applicants
+            + PROCEDURE_DAY_BYTES * n_procs * days)
+
+
+def _shape_seconds(scenario: Scenario, applicants: float, n_books: int, days: int) -> float:
+    """Time that grows with the number of slot channels, procedures, bots and classes."""
+    n_procs, n_bots = len(scenario.procedures), len(scenario.bots) if n_books else 0
+    return (CHANNEL_APPLICANT_SECONDS * n_books * applicants
+            + n_procs * (PROCEDURE_SECONDS + PROCEDURE_DAY_SECONDS * days
+                         + PROCEDURE_CHANNEL_SECONDS * n_books)
+            + n_bots * (BOT_APPLICANT_SECONDS * applicants + BOT_DAY_SECONDS * days)
+            + CLASS_APPLICANT_SECONDS * len(scenario.behaviour.seekers) * applicants)
 
 
 def _high(mean: float) -> float:
