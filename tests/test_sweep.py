@@ -306,7 +306,7 @@ def test_damaged_or_foreign_task_files_are_redone(reference: pd.DataFrame, tmp_p
     foreign.write_bytes(donor.read_bytes())
     (tmp_path / "kpis.parquet").unlink()
     again = sweep(base(), GRID, tmp_path, seed=7, replications=2, executor=SerialExecutor())
-    assert again.redone == {"unreadable": 1, "empty": 1, "another task's": 1}
+    assert again.redone == {"truncated or unreadable": 1, "empty": 1, "another task's": 1}
     assert again.n_run == 3 and again.n_skipped == 9 and not again.failures
     pd.testing.assert_frame_equal(again.kpis, reference)
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "kpis.parquet"), reference)

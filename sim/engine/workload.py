@@ -22,9 +22,10 @@ and says, without simulating, what one replication will hold:
   two per open day of a desk;
 * **memory** and **CPU time**: linear in the above and in the scenario's shape (slot channels
   times applicants, procedures times days, bot operators times applicants and days), with
-  constants measured on the bundled scenarios and scaled variants of them (``benchmarks/bench_workload.py`` measures the peak
-  resident memory of a fresh process and its CPU time, and prints them against the estimate),
-  rounded up so that the estimate stays above what runs take.
+  constants measured on the bundled scenarios and scaled variants of them
+  (``benchmarks/bench_workload.py`` measures the peak resident memory of a fresh process and
+  its CPU time, and prints them against the estimate), rounded up so that the estimate stays
+  above what runs take.
 
 The estimate is cheap (a few calendars of days, no slot, no applicant) and conservative;
 :mod:`sim.experiments.budget` compares it with a budget before anything runs.

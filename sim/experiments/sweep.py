@@ -82,7 +82,7 @@ def sweep(base: Scenario, grid: Mapping[str, list[Any]], out_dir: str | Path, se
     base, grid
         The base scenario and the grid (dotted key -> values), e.g. from :func:`read_grid`.
     out_dir
-        Output directory; tasks already written there are skipped.
+        Output directory; tasks already written there (and verified) are skipped.
     seed, replications
         Replication ``r`` of every point uses streams ``(seed, r)``.
     executor

@@ -8,9 +8,9 @@ taken as done, or crash the combination. Each time a task's file is written (ato
 key (point, replication, seed, base scenario) and the file's size and SHA-256. On resume,
 :meth:`Manifest.check` accepts a file only if its manifest line has the task's key, its size
 and its checksum; anything else is redone, and the reason counted: ``missing``, ``empty``,
-``unreadable`` (truncated, or not Parquet), ``another task's`` (its rows belong to another
-point or replication), ``unrecorded`` (no manifest line: the sweep stopped between writing the
-file and recording it) or ``altered`` (changed since it was recorded).
+``truncated or unreadable`` (cut short, or not Parquet), ``another task's`` (its rows belong
+to another point or replication), ``unrecorded`` (no manifest line: the sweep stopped between
+writing the file and recording it) or ``altered`` (changed since it was recorded).
 
 The manifest is append-only, so a sweep killed while appending loses at most its last line
 (an unreadable line is ignored and its task redone); for a file recorded twice, the last line
@@ -91,20 +91,20 @@ class Manifest:
         except FileNotFoundError:
             return "missing"
         except OSError:
-            return "unreadable"
+            return "truncated or unreadable"
         entry = self.entries.get(self._name(path))
         if entry is not None and _same_key(entry, key) and entry.get("bytes") == size:
             try:
                 if entry.get("sha256") == sha256(path):
                     return None
             except OSError:
-                return "unreadable"
+                return "truncated or unreadable"
         if size == 0:
             return "empty"
         try:
             rows = pd.read_parquet(path, columns=["point", "replication", "seed"])
         except Exception:  # noqa: BLE001 - any reader failure: truncated, not Parquet...
-            return "unreadable"
+            return "truncated or unreadable"
         if not ((rows["point"] == key.point).all() and (rows["replication"] == key.replication)
                 .all() and (rows["seed"] == key.seed).all()):
             return "another task's"
