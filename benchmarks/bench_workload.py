@@ -64,6 +64,22 @@ CASES: list[tuple[str, str, list[str]]] = [
      ["horizon.burn_in_days=365", "horizon.follow_up_days=365"]),
     ("demo, 10 years", "scenarios/demo.yaml", ["horizon.days=3650", "staff.reinforcements=[]",
                                                "staff.seasonal=[]"]),
+    ("demo-bots, 10 years of burn-in and 10 of horizon", "scenarios/demo-bots.yaml",
+     ["horizon.burn_in_days=3650", "horizon.days=3660"]),
+    # the scenario's shape: many slot channels, procedures, bot operators, seeker classes
+    ("demo-bots, 200 race channels", "scenarios/demo-bots.yaml", [
+        "channels={" + ", ".join(f"c{k}: {{kind: race, counter_share: 0.0045, procedures: "
+                                 "[renewal]}" for k in range(200))
+        + ", desk: {counter_share: 0.05}, online: {counter_share: 0.05}}"]),
+    ("demo-bots, 600 procedures", "scenarios/demo-bots.yaml", [
+        "procedures={" + ", ".join(f"p{k}: {{annual_volume: 100}}" for k in range(600)) + "}",
+        "countermeasures.agdref_procedures=[]"]),
+    ("demo-bots, 300 bot operators", "scenarios/demo-bots.yaml", [
+        "bots={" + ", ".join(f"b{k}: {{requests_per_day: 1e6, identities: 1000}}"
+                             for k in range(300)) + "}"]),
+    ("demo-bots, 400 seeker classes", "scenarios/demo-bots.yaml", [
+        "behaviour.seekers=[" + ", ".join(f"{{share: 0.0025, checks_per_day: {k + 1}}}"
+                                          for k in range(400)) + "]"]),
 ]
 QUICK = {"demo", "demo-race", "demo, volumes x10", "demo, 300 ETP"}
 
@@ -103,7 +119,7 @@ def main() -> None:
     output = args.output or RESULTS_DIR / ("workload_quick.json" if args.quick
                                            else "workload.json")
     rows = []
-    print(f"{'case':44} {'MB run':>8} {'MB est':>8} {'ratio':>6} {'s run':>7} {'s est':>7} "
+    print(f"{'case':50} {'MB run':>8} {'MB est':>8} {'ratio':>6} {'s run':>7} {'s est':>7} "
           f"{'ratio':>6}")
     for name, path, overrides in CASES:
         if args.quick and name not in QUICK:
@@ -113,7 +129,7 @@ def main() -> None:
                    memory_ratio=got["estimated_bytes"] / max(got["memory_bytes"], 1.0),
                    time_ratio=got["estimated_seconds"] / max(got["cpu_seconds"], 1e-3))
         rows.append(got)
-        print(f"{name:44} {got['memory_bytes'] / 1e6:8.0f} {got['estimated_bytes'] / 1e6:8.0f} "
+        print(f"{name:50} {got['memory_bytes'] / 1e6:8.0f} {got['estimated_bytes'] / 1e6:8.0f} "
               f"{got['memory_ratio']:6.2f} {got['cpu_seconds']:7.2f} "
               f"{got['estimated_seconds']:7.2f} {got['time_ratio']:6.2f}", flush=True)
     low_memory = min(r["memory_ratio"] for r in rows)
