@@ -140,7 +140,9 @@ def _sidebar() -> None:
         st.caption(f"Limits per request: horizon up to {lim.max_horizon_days} days, "
                    f"{lim.max_replications} replications, {lim.max_applicants_per_run:,} "
                    f"applicants per run, {lim.max_applicants_per_comparison:,} per "
-                   f"comparison, {state.MAX_SCENARIOS} scenarios. Bigger studies: "
+                   f"comparison, {state.MAX_SCENARIOS} scenarios, an estimated "
+                   f"{lim.max_memory_gb:g} GB and {lim.max_minutes_per_comparison:g} CPU "
+                   "minutes. Bigger studies: "
                    "`prefsim compare` on the command line.")
 
 

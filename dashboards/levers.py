@@ -37,7 +37,7 @@ def bounds(model: type[BaseModel], name: str) -> tuple[float | None, float | Non
 
     >>> from sim.scenario import Staff
     >>> bounds(Staff, "front_office_etp"), bounds(Staff, "absence_rate")
-    ((0, 10000), (0, 1))
+    ((0, 5000), (0, 1))
     """
     low: Any = None
     high: Any = None

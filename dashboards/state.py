@@ -7,11 +7,10 @@ of them. Everything here goes through the ``sim`` API: files are read by
 scenarios only through :func:`sim.scenario.loader.validate`; runs are
 :func:`sim.experiments.compare.compare`. Nothing is simulated here.
 
-The server is shared, so one visitor must not be able to hang it: :class:`Limits` caps the
-horizon, the replications and the applicants a run may simulate, and :func:`check_limits` says
-why a request is refused *before* anything runs. Runs are cached by the resolved scenarios'
-YAML text, labels, seed and replications (:func:`run_comparison`), so a second visitor asking
-for the same comparison gets it at once.
+The server is shared, so one visitor must not be able to hang it: the limits of a request
+(:mod:`limits`, re-exported here) say why it is refused *before* anything runs. Runs are
+cached by the resolved scenarios' YAML text, labels, seed and replications
+(:func:`run_comparison`), so a second visitor asking for the same comparison gets it at once.
 
 Only the functions whose name says so touch Streamlit; the rest are plain and unit-tested.
 """
@@ -20,11 +19,18 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import streamlit as st
+from limits import (  # noqa: F401 - re-exported: the pages ask state for the limits
+    LIMITS,
+    MAX_SCENARIOS,
+    Limits,
+    check_limits,
+    expected_applicants,
+)
 
 from sim.experiments.compare import Comparison, compare
 from sim.scenario import Scenario
@@ -34,97 +40,8 @@ from sim.scenario.loader import validate
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIO_DIR = REPO / "scenarios"
-MAX_SCENARIOS = 4
 MAX_UPLOADS = 20
 QUICK_REPLICATIONS = 2
-
-
-# --- limits ---------------------------------------------------------------------------------
-
-
-def _env_int(name: str, default: int) -> int:
-    try:
-        return max(1, int(os.environ.get(name, default)))
-    except ValueError:
-        return default
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one request may ask of the server; raise them with ``PREFSIM_DASHBOARD_*``."""
-
-    max_horizon_days: int = 1100
-    max_replications: int = 10
-    max_applicants_per_run: int = 200_000
-    max_applicants_per_comparison: int = 2_000_000
-
-    @classmethod
-    def from_env(cls) -> Limits:
-        """Defaults, or the values of ``PREFSIM_DASHBOARD_MAX_HORIZON_DAYS`` and friends."""
-        d = cls()
-        return cls(
-            _env_int("PREFSIM_DASHBOARD_MAX_HORIZON_DAYS", d.max_horizon_days),
-            _env_int("PREFSIM_DASHBOARD_MAX_REPLICATIONS", d.max_replications),
-            _env_int("PREFSIM_DASHBOARD_MAX_APPLICANTS_PER_RUN", d.max_applicants_per_run),
-            _env_int("PREFSIM_DASHBOARD_MAX_APPLICANTS_PER_COMPARISON",
-                     d.max_applicants_per_comparison),
-        )
-
-
-LIMITS = Limits.from_env()
-
-
-def expected_applicants(scenario: Scenario) -> float:
-    """Applicants one run is expected to draw: the annual volumes times days / 365.
-
-    >>> from sim.scenario.loader import validate
-    >>> s = validate({"horizon": {"days": 73}, "staff": {"front_office_etp": 1},
-    ...               "procedures": {"a": {"annual_volume": 1000}, "b": {"annual_volume": 500}},
-    ...               "channels": {"online": {"kind": "waitlist"}}})
-    >>> expected_applicants(s)
-    300.0
-    """
-    volume = sum(p.annual_volume for p in scenario.procedures.values())
-    return volume * scenario.horizon.days / 365
-
-
-def check_limits(scenarios: Mapping[str, Scenario], replications: int,
-                 limits: Limits = LIMITS) -> list[str]:
-    """Why running ``scenarios`` (by label) with ``replications`` is refused; [] if allowed.
-
-    >>> from sim.scenario.loader import validate
-    >>> s = validate({"horizon": {"days": 2000}, "staff": {"front_office_etp": 1},
-    ...               "procedures": {"a": {"annual_volume": 1000}},
-    ...               "channels": {"online": {"kind": "waitlist"}}})
-    >>> check_limits({"big": s}, 3)  # doctest: +NORMALIZE_WHITESPACE
-    ['big: horizon.days = 2000 is above the dashboard limit of 1100 days; shorten it in the
-      Editor, or run it with `prefsim compare` on the command line.']
-    """
-    problems = []
-    if not 1 <= replications <= limits.max_replications:
-        problems.append(f"replications = {replications}: the dashboard allows 1 to "
-                        f"{limits.max_replications} per scenario.")
-    if len(scenarios) > MAX_SCENARIOS:
-        problems.append(f"{len(scenarios)} scenarios selected: compare at most {MAX_SCENARIOS}.")
-    total = 0.0
-    for label, s in scenarios.items():
-        if s.horizon.days > limits.max_horizon_days:
-            problems.append(f"{label}: horizon.days = {s.horizon.days} is above the dashboard "
-                            f"limit of {limits.max_horizon_days} days; shorten it in the "
-                            "Editor, or run it with `prefsim compare` on the command line.")
-        n = expected_applicants(s)
-        total += n * replications
-        if n > limits.max_applicants_per_run:
-            problems.append(f"{label}: about {n:,.0f} applicants per run (annual volumes x "
-                            f"days / 365) is above the dashboard limit of "
-                            f"{limits.max_applicants_per_run:,} per run; shorten the horizon "
-                            "or use `prefsim compare` on the command line.")
-    if not problems and total > limits.max_applicants_per_comparison:
-        problems.append(f"about {total:,.0f} applicants in all ({replications} replications x "
-                        f"{len(scenarios)} scenarios) is above the dashboard limit of "
-                        f"{limits.max_applicants_per_comparison:,} per comparison; use fewer "
-                        "replications or scenarios, or the quick setting.")
-    return problems
 
 
 # --- the library ----------------------------------------------------------------------------
@@ -196,7 +113,7 @@ def _bundled(signature: tuple[tuple[str, int], ...]) -> tuple[list[Entry], list[
         path = Path(path_text)
         shown = str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
         try:
-            layers = read_layers(path)
+            layers = read_layers(path, REPO)  # bundled files extend within the repository
             spec = validate(merge_layers(layers), shown, layers)
         except ScenarioError as exc:
             root = f"{REPO}{os.sep}"  # messages name files relative to the repository
@@ -249,7 +166,7 @@ def read_upload(raw: bytes, name: str, root: Path = SCENARIO_DIR) -> Scenario:
         names = ", ".join(str(p.relative_to(root)) for p in scenario_files(root))
         raise ScenarioError([f"{name}: extends = {parent!r}: an uploaded file may only extend "
                              f"a bundled scenario (one of: {names})"])
-    layers = [*read_layers(target), (name, data)]
+    layers = [*read_layers(target, root), (name, data)]
     return validate(merge_layers(layers), name, layers)
 
 

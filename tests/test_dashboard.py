@@ -24,6 +24,7 @@ if str(DASHBOARDS) not in sys.path:
     sys.path.insert(0, str(DASHBOARDS))
 
 import levers  # noqa: E402
+import limits  # noqa: E402
 import presets  # noqa: E402
 import scenario_set  # noqa: E402
 import state  # noqa: E402
@@ -132,7 +133,7 @@ def test_an_upload_can_be_removed_again() -> None:
      "staff.front_office_etp = -3"),
     ("escape.yaml", b"extends: ../../../etc/passwd\n", "may only extend a bundled scenario"),
     ("huge.yaml", b"description: '" + b"x" * 1_100_000 + b"'\n", "larger than"),
-    ("deep.yaml", b"a: " + b"[" * 5000 + b"]" * 5000, "nested too deeply"),
+    ("deep.yaml", b"a: " + b"[" * 5000 + b"]" * 5000, "nested more than 20 levels deep"),
 ])
 def test_a_bad_upload_gets_a_clear_message_and_the_app_keeps_serving(
         name: str, content: bytes, message: str) -> None:
@@ -420,7 +421,7 @@ def test_url_values_out_of_range_are_reported_and_ignored() -> None:
     at = open_app({"etp": "-5", "days": "99999"}, page="app_pages/editor.py")
     text = errors(at)
     assert "etp=-5 is out of range: staff.front_office_etp (front-office ETP) must be " \
-           "between 0 and 10000" in text
+           "between 0 and 5000" in text
     assert "days=99999 is out of range: horizon.days (simulated days) must be between 1 " \
            "and 1100" in text
     no_exception(at)
@@ -432,7 +433,7 @@ def test_url_values_out_of_range_are_reported_and_ignored() -> None:
 # --- the helpers, without Streamlit ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("module", [levers, presets, state, views, scenario_set])
+@pytest.mark.parametrize("module", [levers, limits, presets, views, scenario_set])
 def test_the_dashboard_helpers_doctests(module: object) -> None:
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)  # type: ignore[arg-type]
     assert result.failed == 0 and result.attempted > 0
@@ -464,7 +465,24 @@ def test_the_limits_name_the_field_and_the_cap() -> None:
     demo = load(REPO / "scenarios" / "demo.yaml")
     assert state.check_limits({"demo": demo}, 3) == []
     tight = state.Limits(max_applicants_per_run=1000)
-    expected = sum(p.annual_volume for p in demo.procedures.values()) * demo.horizon.days / 365
+    expected = state.expected_applicants(demo)
+    assert expected > sum(p.annual_volume for p in demo.procedures.values())  # a high estimate
     assert f"about {expected:,.0f} applicants per run" in \
         state.check_limits({"demo": demo}, 3, tight)[0]
     assert "replications = 50" in state.check_limits({"demo": demo}, 50)[0]
+
+
+def test_the_limits_apply_the_work_estimate() -> None:
+    """A scenario of few applicants but a huge staff cuts millions of slots: the applicant cap
+    lets it through, the estimate does not (the command line's estimate, per request)."""
+    staff = variant(load(REPO / "scenarios" / "demo.yaml"), ["staff.front_office_etp=5000"])
+    (line,) = state.check_limits({"big staff": staff}, 2)
+    assert line.startswith("big staff: about ") and "slots in channels.online" in line
+    assert "staff.front_office_etp = 5000" in line
+    assert "PREFSIM_DASHBOARD_MAX_MEMORY_GB, or run it with `prefsim compare`" in line
+    roomy = state.Limits(max_memory_gb=100, max_minutes=100)
+    assert state.check_limits({"big staff": staff}, 2, roomy) == []
+    short = state.Limits(max_memory_gb=100, max_minutes=100, max_minutes_per_comparison=2)
+    (total,) = state.check_limits({"big staff": staff}, 10, short)
+    assert total.endswith("above the dashboard limit of 2 minutes per comparison; use fewer "
+                          "replications or scenarios, or the quick setting.")

@@ -430,12 +430,57 @@ def test_billion_laughs_is_refused_quickly(tmp_path: Path) -> None:
 
 def test_deep_nesting_is_refused(tmp_path: Path) -> None:
     path = write(tmp_path / "deep.yaml", "name: " + "[" * 5000 + "]" * 5000 + "\n")
-    assert only(path).startswith(f"{path}: malformed YAML")
+    assert only(path) == f"{path}: over a limit (line 1): nested more than 20 levels deep"
 
 
 def test_oversized_file_is_refused(tmp_path: Path) -> None:
-    path = write(tmp_path / "big.yaml", "# " + "x" * 1_100_000 + "\n")
-    assert only(path) == f"{path}: file larger than 1000000 bytes"
+    path = write(tmp_path / "big.yaml", "# " + "x" * 300_000 + "\n")
+    assert only(path) == f"{path}: file larger than 256000 bytes"
+
+
+@pytest.mark.parametrize(("text", "limit"), [
+    ("\n".join(f"k{i}: {i}" for i in range(15_000)), "more than 5000 values"),
+    ("a: [" + ", ".join(["1"] * 60_000) + "]", "more than 5000 values"),
+    ("a: &a [1]\nb: [" + ", ".join(["*a"] * 200) + "]", "more than 100 aliases"),
+])
+def test_limits_are_checked_while_parsing(tmp_path: Path, text: str, limit: str) -> None:
+    """Parsing stops at the first value past a limit: a file just under the size cap but
+    full of keys is refused in a fraction of a second, not after parsing it all."""
+    path = write(tmp_path / "many.yaml", text + "\n")
+    started = time.process_time()
+    line = only(path)
+    assert time.process_time() - started < 0.5
+    assert line.startswith(f"{path}: over a limit (line ") and limit in line, line
+
+
+def test_duplicate_keys_are_refused_with_their_line(tmp_path: Path) -> None:
+    text = yaml.safe_dump(TINY, sort_keys=False) + "staff:\n  front_office_etp: 9\n"
+    path = write(tmp_path / "dup.yaml", text)
+    first = text.splitlines().index("staff:") + 1
+    last = len(text.splitlines()) - 1
+    assert only(path) == (f"{path}: malformed YAML (line {last}, column 1): duplicate key "
+                          f"'staff' (first written on line {first}): a key may appear once in "
+                          "a mapping")
+    nested = write(tmp_path / "nested.yaml", "staff: {front_office_etp: 2, front_office_etp: 3}\n")
+    assert "duplicate key 'front_office_etp'" in only(nested)
+    merged = write(tmp_path / "merge.yaml", yaml.safe_dump(TINY) + "base: &b {x: 1}\n"
+                   "other: {<<: *b, x: 2}\n")  # a merge key's values may be overridden
+    assert not any("duplicate key" in line for line in problems(merged))
+
+
+def test_named_pipes_and_symbolic_link_loops_are_refused(tmp_path: Path) -> None:
+    import os
+
+    pipe = tmp_path / "pipe.yaml"
+    os.mkfifo(pipe)
+    assert only(pipe) == f"{pipe}: not a regular file (a named pipe)"  # never blocks
+    (tmp_path / "a.yaml").symlink_to(tmp_path / "b.yaml")
+    (tmp_path / "b.yaml").symlink_to(tmp_path / "a.yaml")
+    assert only(tmp_path / "a.yaml") == f"{tmp_path / 'a.yaml'}: a loop of symbolic links"
+    child = write(tmp_path / "child.yaml", "extends: a.yaml\n")
+    assert only(child) == f"{child}: extends = 'a.yaml': a loop of symbolic links"
+    via = write(tmp_path / "via.yaml", "extends: pipe.yaml\n")
+    assert only(via) == f"{pipe} (extended by {via}): not a regular file (a named pipe)"
 
 
 @pytest.mark.parametrize(
@@ -452,7 +497,7 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 def test_directory_is_not_a_file(tmp_path: Path) -> None:
-    assert only(tmp_path).startswith(f"{tmp_path}: cannot read (")
+    assert only(tmp_path) == f"{tmp_path}: not a regular file (a directory)"
 
 
 def test_parse_yaml_refuses_non_mappings_directly() -> None:
@@ -491,11 +536,13 @@ def test_extends_is_relative_to_the_file_not_the_cwd(
 ) -> None:
     tiny(tmp_path, "base.yaml")
     write(tmp_path / "sub" / "deeper" / "child.yaml", "extends: ../../base.yaml\nname: sub\n")
+    monkeypatch.chdir(tmp_path)  # relative to the cwd, ../../base.yaml would be outside it
+    assert load("sub/deeper/child.yaml").name == "sub"
+    assert load(tmp_path / "sub" / "deeper" / "child.yaml").name == "sub"
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    monkeypatch.chdir(elsewhere)
-    assert load("../sub/deeper/child.yaml").name == "sub"
-    assert load(tmp_path / "sub" / "deeper" / "child.yaml").name == "sub"
+    monkeypatch.chdir(elsewhere)  # the file is not in the cwd: its own folder is its tree
+    assert load("../sub/deeper/child.yaml", allow_outside=True).name == "sub"
 
 
 def test_extends_missing_parent(tmp_path: Path) -> None:
@@ -521,6 +568,32 @@ def test_extends_two_file_cycle(tmp_path: Path) -> None:
 def test_extends_self_cycle(tmp_path: Path) -> None:
     me = write(tmp_path / "me.yaml", "extends: ./me.yaml\n")
     assert only(me) == f"{me}: extends = './me.yaml': circular inheritance (me.yaml -> me.yaml)"
+
+
+def test_extends_outside_the_folder_tree_is_refused_naming_the_file_that_asked(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    secret = write(tmp_path / "secret.yaml", "password: hunter2\n")
+    child = write(tmp_path / "project" / "child.yaml", "extends: ../secret.yaml\n")
+    monkeypatch.chdir(tmp_path / "project")
+    line = only(Path("child.yaml"))
+    assert line == ("child.yaml: extends = '../secret.yaml': ../secret.yaml is outside the "
+                    f"scenario's folder tree ({tmp_path / 'project'}); refused unless allowed "
+                    "(--allow-extends-outside)")
+    assert "hunter2" not in line
+    absolute = write(tmp_path / "project" / "abs.yaml", f"extends: {secret}\n")
+    assert "is outside the scenario's folder tree" in only(absolute)
+    with pytest.raises(ScenarioError) as exc:
+        load(child, allow_outside=True)  # allowed: the parent is read (and is no scenario)
+    assert "password" in str(exc.value) and "folder tree" not in str(exc.value)
+
+
+def test_a_long_extends_chain_is_refused_as_such(tmp_path: Path) -> None:
+    for k in range(30):
+        write(tmp_path / f"f{k}.yaml", f"extends: f{k + 1}.yaml\n")
+    tiny(tmp_path, "f30.yaml")
+    line = only(tmp_path / "f0.yaml")
+    assert line.startswith(f"{tmp_path / 'f0.yaml'}: extends: more than 20 files in the chain")
+    assert load(tmp_path / "f12.yaml").name == "tiny"  # 19 files: fine
 
 
 def test_problem_names_the_parent_file_that_wrote_the_value(tmp_path: Path) -> None:

@@ -309,3 +309,51 @@ def test_switching_a_kind_matches_the_file_with_that_kind(tmp_path: Path) -> Non
     assert point.scenario == load(path, ["channels.online.kind=race"])
     (same,) = grid_points(spec, {"channels.online.kind": ["waitlist"]})
     assert same.scenario == spec
+
+
+# --- integrity of the task files ---------------------------------------------------------------
+
+
+def test_damaged_or_foreign_task_files_are_redone(reference: pd.DataFrame, tmp_path: Path) -> None:
+    """A truncated, an empty and a foreign task file (another task's, copied over it) are each
+    found on resume, redone and counted; the result is the uninterrupted sweep's."""
+    sweep(base(), GRID, tmp_path, seed=7, replications=2, executor=SerialExecutor())
+    files = sorted((tmp_path / "points").glob("*.parquet"))
+    truncated, empty, foreign, donor = files[0], files[3], files[5], files[8]
+    truncated.write_bytes(truncated.read_bytes()[: truncated.stat().st_size // 2])
+    empty.write_bytes(b"")
+    foreign.write_bytes(donor.read_bytes())
+    (tmp_path / "kpis.parquet").unlink()
+    again = sweep(base(), GRID, tmp_path, seed=7, replications=2, executor=SerialExecutor())
+    assert again.redone == {"truncated or unreadable": 1, "empty": 1, "another task's": 1}
+    assert again.n_run == 3 and again.n_skipped == 9 and not again.failures
+    pd.testing.assert_frame_equal(again.kpis, reference)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "kpis.parquet"), reference)
+    assert again.kpis.groupby(["point", "replication"]).ngroups == 12
+    settled = sweep(base(), GRID, tmp_path, seed=7, replications=2)
+    assert settled.n_run == 0 and settled.n_redone == 0 and settled.n_skipped == 12
+
+
+def test_a_file_the_manifest_does_not_vouch_for_is_redone(tmp_path: Path) -> None:
+    grid = {"staff.front_office_etp": [4, 6]}
+    sweep(base(), grid, tmp_path, replications=1)
+    manifest = tmp_path / "tasks.jsonl"
+    lines = manifest.read_text(encoding="utf-8").splitlines()
+    manifest.write_text(lines[0] + "\n" + lines[1][:20], encoding="utf-8")  # killed mid-line
+    again = sweep(base(), grid, tmp_path, replications=1)
+    assert again.redone == {"unrecorded": 1} and again.n_run == 1 and again.n_skipped == 1
+    first = sorted((tmp_path / "points").glob("*.parquet"))[0]
+    frame = pd.read_parquet(first)
+    frame.assign(value=frame["value"] + 1).to_parquet(first, index=False)  # edited by hand
+    assert sweep(base(), grid, tmp_path, replications=1).redone == {"altered": 1}
+
+
+def test_cli_says_how_many_task_files_it_redid(files: dict[str, Path], tmp_path: Path) -> None:
+    assert invoke("sweep", files["base"], "--grid", files["grid"], "--out", tmp_path,
+                  "-r", "1", "-w", "0").exit_code == 0
+    next(iter(sorted((tmp_path / "points").glob("*.parquet")))).write_bytes(b"")
+    again = invoke("sweep", files["base"], "--grid", files["grid"], "--out", tmp_path,
+                   "-r", "1", "-w", "0")
+    assert again.exit_code == 0
+    assert ("ran 1 (of which 1 redone: their task file did not check out: 1 empty), "
+            "skipped 3 already done") in again.stderr

@@ -30,7 +30,7 @@ def kpis(out: SimOutput, outcome: CaseworkOutcome,
     stop right-censored (NaN when the curve never reaches 0.9). ``instruction_days_mean`` is
     the mean time from deposit to decision of files decided by the stop (refusals included);
     ``refusals`` counts the refusals among them. Utilisation is hours used over hours offered
-    on the days of the measured window (NaN without back office).
+    on the days of the measured window (no row without back office: not applicable).
 
     Parameters
     ----------
@@ -65,5 +65,6 @@ def kpis(out: SimOutput, outcome: CaseworkOutcome,
         rows[KPIS[4], name] = float((decided & outcome.refused).sum())
     days = slice(int(np.floor(out.frame.measure_from)), int(out.frame.measure_to))
     offered = outcome.hours_offered[days].sum()
-    rows[KPIS[3], "all"] = float(outcome.hours_used[days].sum() / offered) if offered else np.nan
+    if offered > 0:  # without back-office hours, utilisation is not applicable: no row
+        rows[KPIS[3], "all"] = min(1.0, float(outcome.hours_used[days].sum() / offered))
     return rows

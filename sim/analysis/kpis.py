@@ -158,8 +158,8 @@ def kpi_table(out: SimOutput, applicants: pd.DataFrame,
              for name, per_week in _appointments_per_week(out).items()]
     rows += [(f"bot_slot_share.channel.{name}", "all", _bot_share(out, name))
              for name in out.books]
+    rows += [(k, "all", v) for k, v in _utilisation(out).items()]
     rows += [
-        ("front_office_utilisation", "all", _utilisation(out)),
         ("wasted_slot_share", "all", _wasted_share(out)),
         ("bot_slot_share", "all", _bot_share(out)),
         ("malicious_requests_per_day", "all", volumes[0]),
@@ -241,11 +241,12 @@ def _wasted_share(out: SimOutput) -> float:
     return wasted / total if total else np.nan
 
 
-def _utilisation(out: SimOutput) -> float:
-    """Counter minutes used by first appointments over minutes offered, after warm-up."""
+def _utilisation(out: SimOutput) -> dict[str, float]:
+    """Counter minutes used by first appointments over minutes offered, after warm-up; none
+    when no counter minute was offered: utilisation is then not applicable (no row)."""
     days = slice(int(np.floor(out.frame.measure_from)), int(out.frame.measure_to))
     offered = out.capacity_minutes[:, days].sum()
     used = out.used_minutes[:, days].sum()
-    return float(used / offered) if offered > 0 else np.nan
+    return {"front_office_utilisation": min(1.0, float(used / offered))} if offered > 0 else {}
 
 

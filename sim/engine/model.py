@@ -190,8 +190,13 @@ def appointment_calendar(scenario: Scenario, procedure: np.ndarray,
     It is a calendar of counter time, not of the run: a request registered on the last day
     gets the earliest free date, however far.
     """
+    return extended_calendar(scenario, _registrations(scenario, procedure, chosen))
+
+
+def extended_calendar(scenario: Scenario, wanted: dict[str, np.ndarray]) -> Calendar:
+    """The calendar of :func:`appointment_calendar` for the slots ``wanted`` per procedure
+    by each register (also what :mod:`sim.engine.workload` expects before a run)."""
     extra = beyond(scenario)
-    wanted = _registrations(scenario, procedure, chosen)
     limit = 365 * MAX_CALENDAR_YEARS
     while True:
         slot_calendar = run_calendar(scenario, extra)

@@ -13,6 +13,11 @@ minutes available on each open day:
     counter_minutes(d) = ETP(d) * (1 - absence) * hours_per_etp_year * productive_share * 60
                          / open_days_in_year(d)
 
+bounded by the opening hours: an agent present staffs one counter at a time, so a day gives
+at most ``ETP(d) * (1 - absence) * open_minutes(d)`` counter minutes (a service open one
+minute a day serves a minute's people, not a day's). Ordinary hours never reach that bound
+(1,607 h x 0.6 over about 250 days is under four hours a day).
+
 Staff cost counts every ETP on every calendar day (absent staff are paid too), phone agents
 given in ETP included (:func:`staff_cost_eur`, ``extra_etp``).
 """
@@ -65,8 +70,22 @@ def _day(calendar: Calendar, date: dt.date) -> float:
 
 
 def counter_minutes(staff: Staff, calendar: Calendar) -> np.ndarray:
-    """Front-office counter minutes available on each day (0 on closed days)."""
-    return agent_minutes(staff, calendar, etp_series(staff, calendar, "front"))
+    """Front-office counter minutes available on each day (0 on closed days), no more than
+    the agents present can staff while the service is open.
+
+    >>> import datetime as dt
+    >>> from sim.engine.calendar import build_calendar
+    >>> from sim.scenario import CalendarSpec, Horizon
+    >>> day = Horizon(start=dt.date(2021, 1, 4), days=1)
+    >>> full = build_calendar(CalendarSpec(open_hour=9, close_hour=16), day)
+    >>> brief = build_calendar(CalendarSpec(open_hour=9, close_hour=9 + 1 / 60), day)
+    >>> staff = Staff(front_office_etp=10, absence_rate=0.0)
+    >>> counter_minutes(staff, full).round(), counter_minutes(staff, brief).round()
+    (array([2278.]), array([10.]))
+    """
+    etp = etp_series(staff, calendar, "front")
+    at_most = etp * (1.0 - staff.absence_rate) * calendar.open_minutes  # one counter each
+    return np.minimum(agent_minutes(staff, calendar, etp), at_most)
 
 
 def agent_minutes(staff: Staff, calendar: Calendar, etp: np.ndarray | float) -> np.ndarray:

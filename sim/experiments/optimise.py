@@ -227,6 +227,29 @@ def _mean(summary: pd.DataFrame, kpi: str, proc: str, column: str = "mean") -> f
         return math.nan
 
 
+def corners(base: Scenario, levers: Sequence[Lever]) -> dict[str, Scenario]:
+    """Plans with every lever at an end of its range, named by their overrides: the
+    extremes the search may evaluate, for a budget to check before it starts (every corner
+    up to six levers; beyond, each lever alone at its ends, and all low, all high)."""
+    ends = [(lv.low, lv.high) for lv in levers]
+    if len(levers) <= 6:
+        combos = list(itertools.product(*ends))
+    else:
+        low, high = [e[0] for e in ends], [e[1] for e in ends]
+        combos = [tuple(low), tuple(high)] + [
+            tuple(high[j] if j == k else low[j] for j in range(len(levers)))
+            for k in range(len(levers))]
+    out = {}
+    for combo in combos:
+        overrides = [f"{lv.key}={_yaml_number(x, lv)}" for lv, x in
+                     zip(levers, combo, strict=True)]
+        try:
+            out[" ".join(overrides)] = apply_overrides(base, overrides, "--lever")
+        except ScenarioError as exc:
+            raise OptimiseError(exc.problems) from None
+    return out
+
+
 def _yaml_number(x: float, lever: Lever) -> str:
     whole = lever.step is not None and float(lever.step).is_integer() and float(x).is_integer()
     return str(int(x)) if whole else repr(float(x))

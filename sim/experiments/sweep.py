@@ -6,8 +6,11 @@ task is a ``(point, replication)`` pair run by :func:`run_kpis` on an executor
 (:mod:`sim.experiments.executors`: this process, a local process pool, or a Dask cluster).
 
 Results land in ``OUT/points/<point>-r<replication>.parquet``, one file per task written
-atomically by this process as the task completes, so an interrupted sweep loses at most the
-tasks in flight, and running it again skips every task whose file exists. When all tasks are
+atomically by this process as the task completes and recorded, with its task key and
+checksum, in the manifest ``OUT/tasks.jsonl`` (:mod:`sim.experiments.task_files`), so an
+interrupted sweep loses at most the tasks in flight, and running it again skips every task
+whose file is verified and redoes the others (missing, empty, truncated, unreadable, another
+task's), saying how many it redid. When all tasks are
 done they are combined into ``OUT/kpis.parquet``: one row per point, replication, KPI and
 procedure, with the grid's keys as columns. Replication ``r`` of every point uses the streams
 ``(seed, r)``, so points differ by their parameters, not their dice (common random numbers).
@@ -18,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -27,9 +31,11 @@ import pandas as pd
 from sim import __version__
 from sim.analysis import metrics
 from sim.experiments import io
+from sim.experiments.budget import Budget, problems
 from sim.experiments.executors import Executor, SerialExecutor
 from sim.experiments.experiment import run
 from sim.experiments.grid import GridError, Point, grid_points, points_table, read_grid
+from sim.experiments.task_files import Manifest, TaskKey, task_path
 from sim.scenario import Scenario
 from sim.scenario.files import dump_yaml
 
@@ -48,6 +54,11 @@ class SweepResult(NamedTuple):
     n_run: int
     n_skipped: int
     failures: list[str]
+    redone: Mapping[str, int] = {}  # task files found and redone, by reason ("empty"...)
+
+    @property
+    def n_redone(self) -> int:
+        return sum(self.redone.values())
 
 
 # --- running ----------------------------------------------------------------------------------
@@ -59,14 +70,11 @@ def run_kpis(scenario: Scenario, seed: int, replication: int) -> pd.DataFrame:
     return result.kpis.assign(n_events=result.n_events)
 
 
-def task_path(out_dir: Path, point: str, replication: int) -> Path:
-    return out_dir / "points" / f"{point}-r{replication:04d}.parquet"
-
-
 def sweep(base: Scenario, grid: Mapping[str, list[Any]], out_dir: str | Path, seed: int = 1,
           replications: int = 3, executor: Executor | None = None,
           progress: Callable[[int, int], None] | None = None, source: str = "grid",
-          started: Callable[[Executor], None] | None = None) -> SweepResult:
+          started: Callable[[Executor], None] | None = None,
+          budget: Budget | None = None) -> SweepResult:
     """Run (or resume) a sweep and combine its results; see the module docstring.
 
     Parameters
@@ -74,7 +82,7 @@ def sweep(base: Scenario, grid: Mapping[str, list[Any]], out_dir: str | Path, se
     base, grid
         The base scenario and the grid (dotted key -> values), e.g. from :func:`read_grid`.
     out_dir
-        Output directory; tasks already written there are skipped.
+        Output directory; tasks already written there (and verified) are skipped.
     seed, replications
         Replication ``r`` of every point uses streams ``(seed, r)``.
     executor
@@ -83,14 +91,29 @@ def sweep(base: Scenario, grid: Mapping[str, list[Any]], out_dir: str | Path, se
         Called with (tasks done, tasks in all) as tasks complete, skipped ones included.
     started
         Called once the executor is up, before the first task (e.g. to say where it runs).
+    budget
+        If given, every point's work is estimated before anything runs or is written, and
+        the sweep is refused (:class:`SweepError`) if one replication per worker at a time
+        would not fit (:mod:`sim.experiments.budget`).
     """
     if replications < 1:
         raise SweepError([f"replications must be >= 1, got {replications}"])
     out_dir = Path(out_dir)
     points = grid_points(base, grid, source)
+    if budget is not None:
+        workers = (executor or SerialExecutor()).workers
+        _within(points, budget, replications * len(points), workers)
     _check_provenance(out_dir, base, seed)
     tasks = [(p, r) for p in points for r in range(replications)]
-    pending = [(p, r) for p, r in tasks if not task_path(out_dir, p.id, r).exists()]
+    manifest = Manifest(out_dir)
+    base_sha = _sha(dump_yaml(base))
+    why = {(p.id, r): manifest.check(TaskKey(p.id, r, seed, base_sha), task_path(out_dir, p.id, r))
+           for p, r in tasks}
+    pending = [(p, r) for p, r in tasks if why[p.id, r] is not None]
+    redone = Counter(reason for reason in why.values() if reason not in (None, "missing"))
+    for p, r in pending:  # a damaged or foreign file is never read, even if its task fails
+        if why[p.id, r] != "missing":
+            task_path(out_dir, p.id, r).unlink(missing_ok=True)
     n_done, failures = len(tasks) - len(pending), []
     fresh: dict[tuple[str, int], pd.DataFrame] = {}
     if progress is not None:
@@ -109,12 +132,23 @@ def sweep(base: Scenario, grid: Mapping[str, list[Any]], out_dir: str | Path, se
                                     f"replication {rep}: {outcome.error}")
                 else:
                     frame = outcome.value.assign(point=point.id)
-                    io.write_parquet(task_path(out_dir, point.id, rep), frame)
+                    path = io.write_parquet(task_path(out_dir, point.id, rep), frame)
+                    manifest.record(TaskKey(point.id, rep, seed, base_sha), path)
                     fresh[point.id, rep] = frame
                 n_done += 1
                 if progress is not None:
                     progress(n_done, len(tasks))
-    return _combine(out_dir, points, replications, fresh, len(pending), failures)
+    return _combine(out_dir, points, replications, fresh, len(pending), failures)._replace(
+        redone=dict(redone))
+
+
+def _within(points: list[Point], budget: Budget, n_tasks: int, workers: int) -> None:
+    """Refuse a sweep one of whose points would not fit the budget (the first five said)."""
+    found = problems({f"point {p.id} ({' '.join(p.overrides)})": p.scenario for p in points},
+                     budget, n_tasks, workers, keep_tables=False)
+    if found:
+        more = [f"... and {len(found) - 5} other point(s)"] if len(found) > 5 else []
+        raise SweepError(found[:5] + more)
 
 
 def _check_provenance(out_dir: Path, base: Scenario, seed: int) -> None:

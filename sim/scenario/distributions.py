@@ -25,7 +25,11 @@ class DistributionSpec(Frozen):
         "exponential",
         description="Family of the distribution (uniform: on [0, 2 x mean]).",
     )
-    mean: float = Field(gt=0, description="Mean, in the unit named by the owning field.")
+    mean: float = Field(
+        gt=0, le=36500,
+        description="Mean, in the unit named by the owning field (days, at most a century: "
+        "the owning field's null says 'never').",
+    )
     cv: float = Field(
         1.0,
         ge=0,

@@ -110,9 +110,12 @@ def validate(
         raise ScenarioError([format_problem(err, source, layers) for err in exc.errors()]) from None
 
 
-def load(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
-    """Load, resolve ``extends:``, apply ``overrides`` and validate a scenario file."""
-    layers = read_layers(path)
+def load(path: str | Path, overrides: Iterable[str] = (), allow_outside: bool = False
+         ) -> Scenario:
+    """Load, resolve ``extends:``, apply ``overrides`` and validate a scenario file;
+    ``allow_outside`` lets ``extends:`` reach outside the scenario's folder tree
+    (:func:`sim.scenario.files.read_layers`)."""
+    layers = read_layers(path, allow_outside=allow_outside)
     data = merge_layers(layers)
     overrides = list(overrides)
     if overrides:
@@ -132,8 +135,11 @@ def _switch_kinds(data: dict[str, Any], extra: Mapping[str, Any],
     carried over (an old kind's defaults, e.g. a waitlist's ``release: null``, are not).
     """
     kinds = tagged_models(get_args(child_type(Scenario, "channels"))[1])
-    for name, change in (extra.get("channels") or {}).items():
-        channel = data.get("channels", {}).get(name)
+    changes, channels = extra.get("channels"), data.get("channels")
+    if not isinstance(changes, Mapping) or not isinstance(channels, Mapping):
+        return data  # not a mapping of channels: validation says so, naming the field
+    for name, change in changes.items():
+        channel = channels.get(name)
         kind = change.get("kind") if isinstance(change, Mapping) else None
         model = kinds.get(kind) if isinstance(kind, str) else None
         if not isinstance(channel, dict) or model is None:

@@ -18,6 +18,10 @@ Sources of defaults
 * Refusals: 20,079 first requests and 8,031 renewals refused from October 2020 to June 2021
   (Ministry of the Interior communiqué, 8 July 2021), about 9 % of first requests and 1.3 %
   of renewals a year; incomplete files and consultation delays are not published.
+* Bounds: ``counter_minutes_per_visit`` from 1 to 480 minutes (a visit is not shorter than
+  a minute, nor longer than a working day); ``annual_volume`` at most five million needs a
+  year, above the whole country's (950,000 titles x 3.7 visits, 2021). What a run costs
+  within those bounds is estimated before it starts (:mod:`sim.engine.workload`).
 * ``visits_per_title``: 3.7 before ANEF, 1 after: "de trois à quatre en moyenne" ramené "à un
   seul rendez-vous" (AN question écrite n°36475, answer of 16 Nov. 2021). The default, 1,
   models the deposit only; calibrated scenarios set 3.7.
@@ -155,7 +159,10 @@ class Procedure(Frozen):
 
     label: str = Field("", description="Human-readable (French) name.")
     annual_volume: float = Field(
-        ge=0, le=5e6, description="Needs appearing per year (applicants per 365 days)."
+        ge=0, le=5e6,
+        description="Needs appearing per year (applicants per 365 days): at most five "
+        "million, more than the whole country's (about 950,000 séjour titles a year at 3.7 "
+        "visits each, 2021).",
     )
     seasonality: tuple[float, ...] = Field(
         (1.0,) * 12,
@@ -172,7 +179,10 @@ class Procedure(Frozen):
         "(1 + trend) ** (t / 365), applied per day.",
     )
     counter_minutes_per_visit: float = Field(
-        30.0, gt=0, le=480, description="Mean counter time of one visit (minutes)."
+        30.0, ge=1, le=480,
+        description="Mean counter time of one visit (minutes): at least one (checking an "
+        "identity and taking a file take minutes; a shorter visit cuts the counter time into "
+        "millions of slots), at most a working day.",
     )
     service_kind: Literal["exponential", "deterministic", "lognormal", "gamma"] = Field(
         "exponential", description="Distribution of the counter time at the walk-in desk."

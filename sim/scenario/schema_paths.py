@@ -17,6 +17,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
+from sim.scenario.frozen import Refused
 from sim.scenario.schema import Scenario
 from sim.scenario.suggest import did_you_mean
 
@@ -94,6 +95,8 @@ def format_problem(err: Mapping[str, Any], source: str, layers: Sequence[Layer])
         known = _settable_keys(_readable(err["loc"][:-1])[1], None) or ()
         hint = did_you_mean(str(err["loc"][-1]), known)
         msg = f"unknown field (allowed: {', '.join(known)}){hint}"
+    elif isinstance(value, Refused):
+        msg = value.reason
     else:
         msg = err["msg"].removeprefix("Value error, ")
     where = _origin(path, layers, source)

@@ -13,6 +13,11 @@ Defaults and their sources
 * ``productive_share = 0.6``: share of paid hours spent at the counter or on files, net of
   training, meetings and support work. *Estimate*, to be calibrated.
 * ``cost_per_etp_year_eur = 45000``: loaded annual cost of a category B/C agent. *Estimate*.
+
+Bounds: at most 5,000 ETP in any office, in any reinforcement or seasonal period. All the
+prefectures' séjour services together count about 2,000 ETP (2021: 2,000 ETP x 1,607 h for
+950,000 titles, :mod:`sim.scenario.procedures`); 5,000 leaves room for a national what-if and
+refuses a typing error such as 10,000, which would cut millions of slots a day.
 """
 
 from __future__ import annotations
@@ -24,12 +29,15 @@ from pydantic import Field, model_validator
 
 from sim.scenario.frozen import Frozen
 
+MAX_ETP = 5000
+"""Staff of one office, reinforcement or seasonal period: see the module's bounds."""
+
 
 class Reinforcement(Frozen):
     """A dated staff increment (permanent), reaching full strength after a ramp-up."""
 
     start: dt.date = Field(description="Date the new staff arrive.")
-    etp: float = Field(ge=-10000, le=10000, description="ETP added (negative: removed).")
+    etp: float = Field(ge=-MAX_ETP, le=MAX_ETP, description="ETP added (negative: removed).")
     ramp_up_days: float = Field(
         0.0, ge=0, le=730, description="Days of linear ramp-up while new staff train."
     )
@@ -41,7 +49,7 @@ class SeasonalStaff(Frozen):
 
     start: dt.date = Field(description="First day present.")
     end: dt.date = Field(description="First day no longer present.")
-    etp: float = Field(ge=0, le=10000, description="ETP present.")
+    etp: float = Field(ge=0, le=MAX_ETP, description="ETP present.")
     office: Literal["front", "back"] = Field("front", description="Front or back office.")
 
     @model_validator(mode="after")
@@ -73,8 +81,9 @@ class CounterTime(Frozen):
 class Staff(Frozen):
     """Front-office (counters) and back-office (instruction) staff as time series."""
 
-    front_office_etp: float = Field(ge=0, le=10000, description="Baseline counter ETP.")
-    back_office_etp: float = Field(0.0, ge=0, le=10000, description="Baseline back-office ETP.")
+    front_office_etp: float = Field(ge=0, le=MAX_ETP, description="Baseline counter ETP.")
+    back_office_etp: float = Field(0.0, ge=0, le=MAX_ETP,
+                                   description="Baseline back-office ETP.")
     hours_per_etp_year: float = Field(
         1607.0, gt=0, le=2500, description="Annual hours per ETP (décret n°2000-815)."
     )

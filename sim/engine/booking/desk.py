@@ -59,6 +59,22 @@ def counters_per_day(
     return np.diff(whole, prepend=0.0).astype(np.int64)
 
 
+def busy_days(start: np.ndarray, end: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Time spent serving up to each moment of ``t``: the sum over services of their part
+    of ``[start, end]`` before it, in days.
+
+    >>> busy_days(np.array([0.5, 0.75]), np.array([1.5, 0.875]), np.arange(3.0)).tolist()
+    [0.0, 0.625, 1.125]
+    """
+    def before(times: np.ndarray) -> np.ndarray:  # sum of max(t - time, 0) for each t
+        times = np.sort(times)
+        k = np.searchsorted(times, t)
+        total = np.concatenate([[0.0], np.cumsum(times)])
+        return k * t - total[k]
+
+    return before(start) - before(end)
+
+
 class Desk:
     """A FIFO queue served by counters that open and close with the calendar."""
 
@@ -78,11 +94,18 @@ class Desk:
         return self.counters_per_day * self.ctx.calendar.open_minutes
 
     def used_minutes(self) -> np.ndarray:
-        """Counter minutes of services started each day."""
-        rec, n = self.ctx.records, self.ctx.calendar.n_days
+        """Counter minutes busy serving on each day, within the counter time offered: a
+        service running past closing time finishes in overtime, which was never offered
+        (in a continuous calendar, it runs into the next day)."""
+        rec, cal = self.ctx.records, self.ctx.calendar
         mine = (rec.channel == self.index) & (rec.outcome == SERVED)
-        day = np.floor(rec.appointment_at[mine]).astype(np.int64)
-        return np.bincount(day, rec.visit_minutes[mine], minlength=n)[:n]
+        start = rec.appointment_at[mine]
+        end = start + rec.visit_minutes[mine] / 1440.0
+        if not cal.continuous:
+            end = np.minimum(end, cal.close_at[np.floor(start).astype(np.int64)])
+        busy = np.diff(busy_days(start, end, np.arange(cal.n_days + 1.0))) * 1440.0
+        # counters that close while serving (fewer counters the next day) work overtime too
+        return np.minimum(busy, self.capacity_minutes())
 
     def start(self) -> None:
         counters = self.counters_per_day

@@ -63,11 +63,21 @@ def cut_slots(scenario: Scenario, spec: SlotChannelBase, calendar: Calendar,
 
 
 def slot_counts(scenario: Scenario, name: str, calendar: Calendar,
-                minutes: np.ndarray, share: np.ndarray | None = None) -> np.ndarray:
-    """Slots channel ``name`` cuts on ``calendar``, per procedure code."""
+                minutes: np.ndarray, share: np.ndarray | None = None,
+                last_day: int | None = None) -> np.ndarray:
+    """Slots channel ``name`` cuts on the first ``last_day`` days of ``calendar`` (all by
+    default), per procedure code, with its daily ``share`` of the counter ``minutes`` (None:
+    its ``counter_share``): counted, not laid out, so that asking costs nothing however many
+    slots there would be."""
     spec = scenario.channels[name]
     assert isinstance(spec, SlotChannelBase)
+    procs, names = scenario.procedures, list(scenario.procedures)
+    last_day = calendar.n_days if last_day is None else last_day
+    channel = spec.counter_share if share is None else share[:last_day]
+    mine = minutes[:last_day] * channel * (1.0 + spec.overbooking_share)
     counts = np.zeros(len(scenario.procedures))
-    for code, times, _ in cut_slots(scenario, spec, calendar, minutes, calendar.n_days, share):
-        counts[code] = times.size
+    for code, part in procedure_shares(scenario, spec).items():
+        per_visit = procs[names[code]].counter_minutes_per_visit
+        total = np.cumsum(mine * part)[-1] if last_day > 0 else 0.0  # as slots_per_day adds
+        counts[code] = np.floor(total / per_visit + 1e-9)
     return counts

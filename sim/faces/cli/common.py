@@ -2,7 +2,11 @@
 
 Every scenario problem (bad YAML, unknown field, value out of range, missing or circular
 ``extends:``, unknown ``--set`` key) is printed by :func:`fail` as one line per problem on
-stderr and the command exits with status 2, never with a traceback.
+stderr and the command exits with status 2, never with a traceback. So is a request over its
+budget (:func:`within_budget`: the work of each scenario is estimated before anything runs,
+:mod:`sim.experiments.budget`), and an output folder in the way (:func:`output_dir`; a folder
+that holds only an earlier result of the same command is replaced at once by
+:func:`write_results`, :mod:`sim.experiments.io`).
 
 This module, like every command module, imports only Typer, Rich's console and the standard
 library at the top: pandas, pydantic and the simulator are imported inside the commands, so
@@ -12,7 +16,9 @@ that ``prefsim --help`` and ``prefsim --version`` answer in well under a second.
 from __future__ import annotations
 
 import math
+import tempfile
 import time
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -76,6 +82,23 @@ Workers = Annotated[
 ]
 
 
+DEFAULT_MEMORY_GB, DEFAULT_MINUTES = 4.0, 10.0
+"""The default budget (:class:`sim.experiments.budget.Budget`'s, as the tests check), here so
+that the options' defaults import nothing of the simulator."""
+
+MaxMemory = Annotated[float, typer.Option(
+    "--max-memory", min=0.01, help="Memory budget of the command (GB): a request estimated "
+    "above it is refused before anything runs.")]
+
+MaxMinutes = Annotated[float, typer.Option(
+    "--max-minutes", min=0.01, help="CPU minutes one replication may take (estimated before "
+    "anything runs).")]
+
+ExtendsOutside = Annotated[bool, typer.Option(
+    "--allow-extends-outside", help="Let extends: read files outside the scenario's folder "
+    "tree (its folder, or the working directory when it lies inside it).")]
+
+
 def fail(problems: list[str]) -> NoReturn:
     """Print one line per problem on stderr and exit with status 2."""
     for line in problems:
@@ -83,12 +106,13 @@ def fail(problems: list[str]) -> NoReturn:
     raise typer.Exit(code=2)
 
 
-def load_scenario(path: Path, overrides: list[str] | None) -> Scenario:
+def load_scenario(path: Path, overrides: list[str] | None, allow_outside: bool = False
+                  ) -> Scenario:
     from sim.scenario.errors import ScenarioError
     from sim.scenario.loader import load
 
     try:
-        return load(path, overrides or [])
+        return load(path, overrides or [], allow_outside)
     except ScenarioError as exc:
         fail(exc.problems)
 
@@ -114,12 +138,19 @@ def kpi_list(text: str | None, option: str = "--kpis") -> list[str] | None:
     return names
 
 
-def output_dir(out_dir: Path | None, force: bool, command: str) -> Path:
+def output_dir(out_dir: Path | None, force: bool, command: str,
+               owned: Sequence[str] = ()) -> Path:
     """The folder a command writes into, checked before any work.
 
     Without ``--out``, a new folder ``out/<command>-<date>-<time>`` (never an earlier run's).
     An ``--out`` that is a file is refused; an existing non-empty one too, unless ``force``.
+    With ``force``, a folder holding only what the command writes (``owned``: an earlier
+    result) will be replaced at once; one holding anything else is written into, file by
+    file, and nothing of its own is removed (:func:`write_results`). The folder's parent
+    must be writable.
     """
+    from sim.experiments import io
+
     if out_dir is None:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         out_dir, k = Path("out") / f"{command}-{stamp}", 1
@@ -128,11 +159,46 @@ def output_dir(out_dir: Path | None, force: bool, command: str) -> Path:
             out_dir = Path("out") / f"{command}-{stamp}-{k}"
     elif out_dir.exists() and not out_dir.is_dir():
         fail([f"--out {out_dir}: is a file, not a folder; give a new folder, or an empty one"])
-    elif out_dir.is_dir() and not force and any(out_dir.iterdir()):
+    elif out_dir.is_dir() and not force and any(
+            not io.is_leftover(e.name) for e in out_dir.iterdir()):
         fail([f"--out {out_dir}: the folder is not empty (an earlier run?); give a new folder, "
               "or add --force to write into it"])
-    make_dir(out_dir)
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp",
+                              dir=out_dir.parent)).rmdir()
+    except OSError as exc:
+        fail([f"{out_dir}: cannot create output directory ({exc.strerror or exc})"])
     return out_dir
+
+
+def write_results(out_dir: Path, write: Callable[[Path], object], owned: Sequence[str]) -> None:
+    """Fill ``out_dir`` by ``write(folder)``: into a fresh folder that then takes its place,
+    never a mix of an earlier result and this one. A folder that holds what the command does
+    not write (given with ``--force``) keeps it: the new entries are moved in beside it, and
+    an earlier result's entries the new one lacks removed (:func:`io.write_beside`)."""
+    from sim.experiments import io
+
+    if io.foreign_entries(out_dir, owned):
+        io.write_beside(out_dir, write, owned)
+    else:
+        io.replace_folder(out_dir, write, owned)
+
+
+def source_label(path: Path, overrides: list[str] | None) -> str:
+    """How a scenario is named in messages: its file, and ``--set`` if overridden."""
+    return f"{path} --set" if overrides else str(path)
+
+
+def within_budget(scenarios: Mapping[str, Scenario], max_memory: float, max_minutes: float,
+                  replications: int = 1, workers: int = 1, keep_tables: bool = True) -> None:
+    """Refuse (exit 2, one line per scenario) a request whose estimate exceeds the budget."""
+    from sim.experiments import budget
+
+    found = budget.problems(scenarios, budget.Budget(max_memory, max_minutes), replications,
+                            workers, keep_tables)
+    if found:
+        fail(found)
 
 
 def kpi_rich_table(kpis: pd.DataFrame, title: str, lang: str = "en") -> Table:

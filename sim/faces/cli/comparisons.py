@@ -16,10 +16,15 @@ import typer
 from rich.markup import escape
 
 from sim.faces.cli.common import (
+    DEFAULT_MEMORY_GB,
+    DEFAULT_MINUTES,
+    ExtendsOutside,
     Force,
     FreshOut,
     Kpis,
     Lang,
+    MaxMemory,
+    MaxMinutes,
     Overrides,
     Seed,
     check_lang,
@@ -29,6 +34,9 @@ from sim.faces.cli.common import (
     out,
     output_dir,
     progress_bar,
+    source_label,
+    within_budget,
+    write_results,
 )
 
 if TYPE_CHECKING:
@@ -44,7 +52,13 @@ OverDays = Annotated[float, typer.Option(
     "(days, above 0).")]
 
 
-def _load_all(paths: list[Path], overrides: list[str] | None) -> list[Scenario]:
+COMPARE_FILES = ("*.csv", "*.parquet", "answer-*.txt", "figures", "report.html", "manifest.json",
+                 "scenarios")
+"""What ``compare`` writes in its output folder (an earlier comparison there is replaced)."""
+
+
+def _load_all(paths: list[Path], overrides: list[str] | None,
+              allow_outside: bool = False) -> list[Scenario]:
     """Load every scenario, reporting the problems of all files before exiting."""
     from sim.scenario.errors import ScenarioError
     from sim.scenario.loader import load
@@ -52,7 +66,7 @@ def _load_all(paths: list[Path], overrides: list[str] | None) -> list[Scenario]:
     specs, problems = [], []
     for path in paths:
         try:
-            specs.append(load(path, overrides or []))
+            specs.append(load(path, overrides or [], allow_outside))
         except ScenarioError as exc:
             problems += exc.problems
     if problems:
@@ -92,6 +106,9 @@ def compare_command(
     over_days: OverDays = 60.0,
     kpis: Kpis = None,
     force: Force = False,
+    max_memory: MaxMemory = DEFAULT_MEMORY_GB,
+    max_minutes: MaxMinutes = DEFAULT_MINUTES,
+    allow_outside: ExtendsOutside = False,
 ) -> None:
     """Compare scenarios under common random numbers and write report.html with figures."""
     from sim.experiments import compare as comparing
@@ -100,8 +117,11 @@ def compare_command(
     check_lang(lang)
     check_over_days(over_days)
     shown = kpi_list(kpis)
-    specs = _load_all(scenarios, overrides)
-    out_dir = output_dir(out_dir, force, "compare")
+    specs = _load_all(scenarios, overrides, allow_outside)
+    planned = (max_replications or 100) if precision is not None else replications
+    names = comparing.unique_labels([source_label(p, overrides) for p in scenarios])
+    within_budget(dict(zip(names, specs, strict=True)), max_memory, max_minutes, planned)
+    out_dir = output_dir(out_dir, force, "compare", COMPARE_FILES)
     started = time.time()
     with progress_bar() as bar:
         task = bar.add_task("compare: replications", total=None)
@@ -111,8 +131,10 @@ def compare_command(
             min_events=min_events,
         )
     try:
-        page = write_report(result, out_dir, specs, precision, [str(p) for p in scenarios],
-                            lang, over_days)
+        write_results(out_dir, lambda folder: write_report(
+            result, folder, specs, precision, [str(p) for p in scenarios], lang, over_days),
+            COMPARE_FILES)
+        page = out_dir / "report.html"
     except OSError as exc:
         fail([f"{out_dir}: cannot write results ({exc.strerror or exc})"])
     if not quiet:

@@ -1,9 +1,9 @@
 """Commands on one scenario: run it, check it, and describe the schema.
 
 * ``prefsim run SCENARIO``: simulate, write the KPI, replication, applicant and daily tables
-  with the resolved scenario and a manifest, and print the headline KPIs (``--all``: every
-  KPI);
-* ``prefsim check SCENARIO``: validate and summarise;
+  with the resolved scenario and a manifest (a folder holding an earlier run is replaced at
+  once), and print the headline KPIs (``--all``: every KPI);
+* ``prefsim check SCENARIO``: validate, estimate the work of a replication, and summarise;
 * ``prefsim schema`` / ``prefsim reference``: the JSON Schema and docs/scenario-reference.md.
 """
 
@@ -20,10 +20,15 @@ from rich.markup import escape
 
 from sim import __version__
 from sim.faces.cli.common import (
+    DEFAULT_MEMORY_GB,
+    DEFAULT_MINUTES,
+    ExtendsOutside,
     Force,
     FreshOut,
     Kpis,
     Lang,
+    MaxMemory,
+    MaxMinutes,
     Overrides,
     ScenarioPath,
     check_lang,
@@ -35,6 +40,9 @@ from sim.faces.cli.common import (
     out,
     output_dir,
     progress_bar,
+    source_label,
+    within_budget,
+    write_results,
 )
 
 if TYPE_CHECKING:
@@ -59,14 +67,18 @@ def run(
     kpis: Kpis = None,
     lang: Lang = "fr",
     force: Force = False,
+    max_memory: MaxMemory = DEFAULT_MEMORY_GB,
+    max_minutes: MaxMinutes = DEFAULT_MINUTES,
+    allow_outside: ExtendsOutside = False,
 ) -> None:
     """Simulate SCENARIO and write KPIs, replications, applicants and daily tables."""
     from sim.experiments.experiment import replicate
 
     check_lang(lang)
     shown_kpis = kpi_list(kpis)
-    spec = load_scenario(scenario, overrides)
-    out_dir = output_dir(out_dir, force, "run")  # fail before simulating, not after
+    spec = load_scenario(scenario, overrides, allow_outside)
+    within_budget({source_label(scenario, overrides): spec}, max_memory, max_minutes, replications)
+    out_dir = output_dir(out_dir, force, "run", RUN_FILES)  # fail before simulating, not after
     started = time.time()
     with progress_bar() as bar:
         task = bar.add_task(f"{escape(spec.name)}: replications", total=replications)
@@ -121,21 +133,28 @@ def _scope(by_procedure: bool, every: bool, names: list[str] | None) -> str:
         "kpis.csv has them all"
 
 
+RUN_FILES = ("kpis.csv", "replications.csv", "applicants.parquet", "daily.parquet",
+             "probe.parquet", "scenario.yaml", "manifest.json")
+
+
 def _write_results(out_dir: Path, results: Results, spec: Scenario,
                    manifest: dict[str, Any]) -> None:
-    """Write the result files of a run (six, and the probe's table), each atomically."""
+    """Write the result files of a run (six, and the probe's table), each atomically, into a
+    fresh folder that then takes ``out_dir``'s place (:func:`write_results`)."""
     from sim.experiments import io
     from sim.scenario.files import dump_yaml
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    io.write_csv(out_dir / "kpis.csv", results.kpis)
-    io.write_csv(out_dir / "replications.csv", results.replications)
-    io.write_parquet(out_dir / "applicants.parquet", results.applicants)
-    io.write_parquet(out_dir / "daily.parquet", results.daily)
-    if results.probe is not None:
-        io.write_parquet(out_dir / "probe.parquet", results.probe)
-    io.write_text(out_dir / "scenario.yaml", dump_yaml(spec))
-    io.write_json(out_dir / "manifest.json", manifest)
+    def write(folder: Path) -> None:
+        io.write_csv(folder / "kpis.csv", results.kpis)
+        io.write_csv(folder / "replications.csv", results.replications)
+        io.write_parquet(folder / "applicants.parquet", results.applicants)
+        io.write_parquet(folder / "daily.parquet", results.daily)
+        if results.probe is not None:
+            io.write_parquet(folder / "probe.parquet", results.probe)
+        io.write_text(folder / "scenario.yaml", dump_yaml(spec))
+        io.write_json(folder / "manifest.json", manifest)
+
+    write_results(out_dir, write, RUN_FILES)
 
 
 def _manifest(spec: Scenario, scenario: Path, overrides: list[str] | None, seed: int,
@@ -155,9 +174,13 @@ def _manifest(spec: Scenario, scenario: Path, overrides: list[str] | None, seed:
 
 
 @app.command()
-def check(scenario: ScenarioPath, overrides: Overrides = None) -> None:
-    """Validate SCENARIO and summarise it."""
-    spec = load_scenario(scenario, overrides)
+def check(scenario: ScenarioPath, overrides: Overrides = None,
+          max_memory: MaxMemory = DEFAULT_MEMORY_GB,
+          max_minutes: MaxMinutes = DEFAULT_MINUTES,
+          allow_outside: ExtendsOutside = False) -> None:
+    """Validate SCENARIO, estimate a replication's work, and summarise it."""
+    spec = load_scenario(scenario, overrides, allow_outside)
+    within_budget({source_label(scenario, overrides): spec}, max_memory, max_minutes)
     for line in summary_lines(spec):
         out.print(line, markup=False, highlight=False)
 
@@ -186,6 +209,13 @@ def summary_lines(spec: Scenario) -> list[str]:
     for name, ch in spec.channels.items():
         lines.append(f"channel {name}: {ch.kind}, audience {ch.audience}, "
                      f"counter share {ch.counter_share:g}")
+    from sim.engine.workload import estimate
+
+    work = estimate(spec)
+    lines.append(f"work of one replication (estimate): {work.applicants:,.0f} applicants over "
+                 f"{work.days:,} days, {work.n_slots:,.0f} slots, {work.events:,.0f} events; "
+                 f"at most about {work.memory_bytes / 1e9:.2g} GB and "
+                 f"{work.seconds:,.0f} CPU seconds")
     return lines
 
 

@@ -15,8 +15,13 @@ import typer
 from rich.markup import escape
 
 from sim.faces.cli.common import (
+    DEFAULT_MEMORY_GB,
+    DEFAULT_MINUTES,
+    ExtendsOutside,
     Force,
     FreshOut,
+    MaxMemory,
+    MaxMinutes,
     OutDir,
     Overrides,
     ScenarioPath,
@@ -30,6 +35,8 @@ from sim.faces.cli.common import (
     out,
     output_dir,
     progress_bar,
+    source_label,
+    within_budget,
 )
 
 if TYPE_CHECKING:
@@ -70,13 +77,18 @@ def sweep_command(
     timeout: Annotated[float, typer.Option("--timeout", min=0.1,
                                            help="Seconds to wait for the scheduler.")] = 10.0,
     overrides: Overrides = None,
+    max_memory: MaxMemory = DEFAULT_MEMORY_GB,
+    max_minutes: MaxMinutes = DEFAULT_MINUTES,
+    allow_outside: ExtendsOutside = False,
 ) -> None:
-    """Simulate every point of a grid over BASE; resumable (finished tasks are skipped)."""
+    """Simulate every point of a grid over BASE; resumable (finished tasks are skipped,
+    damaged or foreign task files redone)."""
     from sim.experiments import sweep as sweeping
+    from sim.experiments.budget import Budget
     from sim.experiments.executors import ExecutorError
     from sim.scenario.errors import ScenarioError
 
-    spec = load_scenario(base, overrides)
+    spec = load_scenario(base, overrides, allow_outside)
     if out_dir.exists() and not out_dir.is_dir():
         make_dir(out_dir)  # one line: a file is not a folder
     executor = _executor(workers, scheduler, dask_workers, timeout)
@@ -93,7 +105,7 @@ def sweep_command(
         result = sweeping.sweep(
             spec, values, out_dir, seed, replications, executor,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
-            source=str(grid), started=running,
+            source=str(grid), started=running, budget=Budget(max_memory, max_minutes),
         )
     except (ScenarioError, sweeping.SweepError, ExecutorError) as exc:
         fail(exc.problems if hasattr(exc, "problems") else [str(exc)])
@@ -111,9 +123,14 @@ def sweep_command(
         typer.echo(f"{len(result.failures)} task(s) failed; the others are kept in "
                    f"{out_dir}/points", err=True)
         raise typer.Exit(code=1)
+    redone = ""
+    if result.n_redone:
+        reasons = ", ".join(f"{n} {why}" for why, n in sorted(result.redone.items()))
+        redone = (f" (of which {result.n_redone} redone: their task file did not check "
+                  f"out: {reasons})")
     err.print(f"wrote {escape(str(out_dir))}/kpis.parquet and summary.csv: "
               f"{len(result.points)} point(s) x {replications} replication(s), ran "
-              f"{result.n_run}, skipped {result.n_skipped} already done, in "
+              f"{result.n_run}{redone}, skipped {result.n_skipped} already done, in "
               f"{time.time() - started:.1f} s")
 
 
@@ -134,6 +151,9 @@ def optimise_command(
     workers: Workers = None,
     overrides: Overrides = None,
     force: Force = False,
+    max_memory: MaxMemory = DEFAULT_MEMORY_GB,
+    max_minutes: MaxMinutes = DEFAULT_MINUTES,
+    allow_outside: ExtendsOutside = False,
 ) -> None:
     """Find the least staff cost plan meeting the targets, and the cost-vs-target frontier."""
     from sim.analysis import glossary
@@ -142,7 +162,7 @@ def optimise_command(
     from sim.experiments.executors import make_executor
     from sim.faces.report import write_optimisation
 
-    spec = load_scenario(base, overrides)
+    spec = load_scenario(base, overrides, allow_outside)
     parsed_targets, parsed_levers, problems = [], [], []
     for text in targets:
         try:
@@ -158,6 +178,15 @@ def optimise_command(
             problems += exc.problems
     if problems:
         fail(problems)
+    executor = make_executor(workers)
+    try:  # the plans at the ends of the lever ranges: the largest the search may run
+        corners = optimising.corners(spec, parsed_levers)
+    except goals.OptimiseError as exc:
+        fail(exc.problems)
+    shown = source_label(base, overrides)
+    within_budget({f"{shown} with {name}": plan for name, plan in corners.items()},
+                  max_memory, max_minutes, replications * len(corners), executor.workers,
+                  keep_tables=False)
     out_dir = output_dir(out_dir, force, "optimise")
     started = time.time()
     bar = progress_bar()
@@ -165,7 +194,7 @@ def optimise_command(
     try:
         result = optimising.optimise(
             spec, parsed_targets, parsed_levers, seed, replications, coarse,
-            max_evaluations, make_executor(workers),
+            max_evaluations, executor,
             progress=lambda n: bar.update(task, completed=n), started=lambda _: bar.start(),
         )
         bar.stop()
