@@ -7,7 +7,7 @@ the fields that drive the work: volumes, staff, minutes per visit, horizon, burn
 follow-up, release schedules) runs one replication (:func:`sim.experiments.experiment.run`)
 in a fresh process, which reports
 
-* its peak resident memory above what it held once imported (``ru_maxrss`` minus the
+* its peak resident memory above what it held once imported (``VmHWM`` minus the
   resident set before the run), and
 * its CPU time (``time.process_time``),
 
@@ -96,7 +96,9 @@ with open("/proc/self/statm") as f:
 cpu = time.process_time()
 result = run(spec, 1, 0)
 cpu = time.process_time() - cpu
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+with open("/proc/self/status") as f:  # this process's own high-water mark: ru_maxrss
+    peak = next(int(line.split()[1]) * 1024 for line in f  # starts at the parent's (fork)
+                if line.startswith("VmHWM:"))
 print(json.dumps({"memory_bytes": peak - before, "cpu_seconds": cpu, "events": result.n_events,
                   "estimated_bytes": work.memory_bytes, "estimated_seconds": work.seconds,
                   "estimated_events": work.events, "applicants": work.applicants,
