@@ -252,3 +252,23 @@ def test_time_runs_forward(key: str) -> None:
         # Whoever gave up did so exactly when their patience ran out.
         assert rec.left_at[gave_up] == pytest.approx(
             out.population.arrival[gave_up] + out.population.patience[gave_up], rel=1e-12)
+
+
+def test_gave_up_share_counts_the_dates_given_up_too() -> None:
+    """A register dates everyone, so nobody gives up *looking* (abandoned_share 0); people who
+    give up the date they hold still leave: the headline gave_up_share counts them, and is
+    one minus the shares served and still waiting."""
+    from sim.experiments.experiment import run as run_once
+    from sim.scenario.loader import load, variant
+
+    spec = variant(load(VALIDATION.parent / "demo.yaml"), [  # its online channel: a waitlist
+        "behaviour.holding.patience={kind: exponential, mean: 30}",
+        "behaviour.holding.cancel_probability=0.5"])
+    result = run_once(spec, 1, 0)
+    k = result.kpis[result.kpis["procedure"] == "all"].set_index("kpi")["value"]
+    online = result.applicants.query("channel == 'online'")
+    assert not (online["outcome"] == "abandoned").any()
+    assert k["gave_up_share"] > 0.01
+    left = 1 - (k["served"] + k["still_waiting_end"]) / k["arrivals"]
+    assert k["gave_up_share"] == pytest.approx(left, abs=1e-12)
+    assert k["gave_up_share"] >= k["cancelled_share"] > 0

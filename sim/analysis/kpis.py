@@ -2,7 +2,7 @@
 
 Computed on applicants whose need appeared after the warm-up (``all`` for the total):
 
-* waits: ``arrivals``, ``served``, ``abandoned_share``, ``still_waiting_end``,
+* waits: ``arrivals``, ``served``, ``abandoned_share``, ``gave_up_share``, ``still_waiting_end``,
   ``wait_days_mean`` (over people whose appointment date came), ``wait_days_p50`` and
   ``wait_days_p90`` (Kaplan-Meier, people still waiting or who left are censored);
 * effort and bookings: ``attempts_per_booking``, ``night_attempt_share``, ``no_show_share``,
@@ -32,13 +32,14 @@ from sim.analysis.intervals import km_quantiles
 from sim.engine import casework, deadlines
 from sim.engine.model import SimOutput
 from sim.engine.operators import request_volumes
-from sim.engine.records import ABANDONED, CANCELLED, SERVED, WAITING
+from sim.engine.records import ABANDONED, CANCELLED, NO_SHOW, SERVED, WAITING
 from sim.engine.staff import staff_cost_eur
 
 KPI_NAMES = (
     "arrivals",
     "served",
     "abandoned_share",
+    "gave_up_share",
     "still_waiting_end",
     "wait_days_mean",
     "wait_days_p50",
@@ -78,6 +79,8 @@ def _wait_kpis(group: pd.DataFrame) -> dict[str, float]:
         "arrivals": float(n),
         "served": float((outcome == SERVED).sum()),
         "abandoned_share": _share(outcome == ABANDONED, n),
+        "gave_up_share": _share((outcome == ABANDONED) | (outcome == CANCELLED)
+                                | (outcome == NO_SHOW), n),
         "still_waiting_end": float((outcome == WAITING).sum()),
         "wait_days_mean": float(wait[dated].mean()) if dated.any() else np.nan,
         "wait_days_p50": p50,

@@ -53,7 +53,7 @@ SEGMENTS = {  # segment of a KPI name -> (English, French) for the label
 }
 
 HEADLINE = ("wait_days_p50", "wait_days_p90", "wait_days_p90.access.non_digital",
-            "abandoned_share", "still_waiting_end", "renewal_lapses",
+            "gave_up_share", "still_waiting_end", "renewal_lapses",
             "protection_orders_expired", "time_to_title_days_mean", "bot_slot_share",
             "front_office_utilisation", "staff_cost_eur")
 """The curated headline (procedure ``all``): what a report, a run and the cards show first."""

@@ -43,9 +43,23 @@ TERMS: dict[str, Term] = {
     "served": _t("count", H, "people received", "personnes reçues", "pl",
                  "Applicants whose first appointment took place.",
                  "Demandeurs dont le premier rendez-vous a eu lieu."),
-    "abandoned_share": _t("share", L, "share who gave up", "part des abandons", "f",
-                          "Share of applicants who gave up looking for an appointment.",
-                          "Part des demandeurs qui ont renoncé à chercher un rendez-vous."),
+    "abandoned_share": _t("share", L, "share who gave up looking", "part des abandons en recherche",
+                          "f",
+                          "Share of applicants who gave up looking for an appointment before "
+                          "getting a date (those who gave up a date they held are in "
+                          "cancelled_share and gave_up_share).",
+                          "Part des demandeurs qui ont renoncé à chercher un rendez-vous avant "
+                          "d'avoir une date (ceux qui ont renoncé à une date obtenue sont dans "
+                          "cancelled_share et gave_up_share)."),
+    "gave_up_share": _t("share", L, "share who gave up", "part des abandons", "f",
+                        "Share of applicants who left without their first appointment: they "
+                        "gave up looking, gave up a date they held, or missed it and did not "
+                        "book again. Compares policies that give dates early (a waitlist) "
+                        "with those that do not (the race).",
+                        "Part des demandeurs partis sans leur premier rendez-vous : abandon de "
+                        "la recherche, renoncement à une date obtenue, ou rendez-vous manqué "
+                        "sans nouvelle prise. Compare les politiques qui donnent une date tôt "
+                        "(liste d'attente) à celles qui n'en donnent pas (la course)."),
     "still_waiting_end": _t("count", L, "people still waiting at the end of the run",
                             "personnes encore en attente à la fin du calcul", "pl",
                             "Applicants still without an appointment date when the run stops.",
@@ -87,8 +101,13 @@ TERMS: dict[str, Term] = {
                                    "offered.",
                                    "Minutes de guichet utilisées sur minutes offertes."),
     "wasted_slot_share": _t("share", L, "share of slots wasted", "part des créneaux perdus",
-                            "f", "Dated slots nobody attended.",
-                            "Créneaux datés où personne ne s'est présenté."),
+                            "f", "Dated slots nobody attended: appointments missed, bot "
+                            "stock unsold, slots given back too late to rebook, and slots "
+                            "nobody booked (spare counter time once the queue has drained).",
+                            "Créneaux datés où personne ne s'est présenté : rendez-vous "
+                            "manqués, stock des robots invendu, créneaux rendus trop tard, et "
+                            "créneaux que personne n'a réservés (capacité en trop une fois la "
+                            "file résorbée)."),
     "bot_slot_share": _t("share", L, "share of bookings made by bots",
                          "part des rendez-vous pris par des robots", "f",
                          "Bookings made by bots, for themselves or for a paying client.",
