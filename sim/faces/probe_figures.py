@@ -26,16 +26,20 @@ def probe_bins(probe: pd.DataFrame, title: str = "What the probe read") -> plots
     pooled = rows.groupby(["procedure", "scenario", "bin"], sort=False, observed=True)["n"].sum()
     bins = list(pd.unique(rows["bin"].astype(str)))
     procs = list(pd.unique(rows["procedure"].astype(str)))
+    names = [str(x) for x in pd.unique(rows["scenario"].astype(str))]  # the same rows everywhere
     # dates soon in green, later in yellow and orange, no date in grey
     colours = [*plots.graded(len(bins) - 1), "0.65"]
     fig, axes = plots.panels(title, len(procs))
-    for ax, proc in zip(axes, procs, strict=True):
-        table = pooled.loc[proc].unstack("bin").reindex(columns=bins).fillna(0.0)
+    for k, (ax, proc) in enumerate(zip(axes, procs, strict=True)):
+        table = (pooled.loc[proc].unstack("bin").reindex(index=names, columns=bins)
+                 .fillna(0.0))
         share = table.div(table.sum(axis=1).replace(0.0, np.nan), axis=0).fillna(0.0)
-        left = np.zeros(len(share))
+        left, rows = np.zeros(len(share)), np.arange(len(share))
         for b, colour in zip(bins, colours, strict=True):
-            ax.barh(share.index.astype(str), share[b], left=left, color=colour, label=b)
+            ax.barh(rows, share[b].to_numpy(), left=left, color=colour, label=b)
             left += share[b].to_numpy()
+        ax.set_yticks(rows, names if k % 3 == 0 else [""] * len(names), fontsize=8)
+        ax.invert_yaxis()  # the baseline on top
         ax.set_xlim(0, 1)
         ax.set_title(proc, fontsize=9)
     handles, labels = axes[0].get_legend_handles_labels()
