@@ -176,3 +176,24 @@ def test_national_ranking_puts_the_longest_wait_on_top(tmp_path: Path) -> None:
     assert plots.save_png(fig, tmp_path / "ranking.png").stat().st_size > 0
     empty = national_figures.ranking(table.iloc[:0])
     assert "no département" in empty.axes[0].texts[0].get_text()
+
+
+def test_the_probe_figure_names_its_scenarios() -> None:
+    """One bar per scenario in each procedure's panel, named on the first column's axis
+    (a pandas string index once came out as 0, 1, 2...), the baseline on top."""
+    from sim.faces.probe_figures import probe_bins
+
+    bins = ["two_within_30d", "no_date"]
+    probe = pd.DataFrame([
+        {"scenario": s, "procedure": p, "month": "2021-01", "bin": b, "readings": 720.0,
+         "share": share}
+        for s in ("base", "more staff") for p in ("first_title", "aes", "duplicate", "all")
+        for b, share in zip(bins, (0.2, 0.8) if s == "base" else (0.5, 0.5), strict=True)])
+    fig = probe_bins(probe)
+    first, second, third, fourth = fig.axes[:4]
+    assert [t.get_text() for t in first.get_yticklabels()] == ["base", "more staff"]
+    assert [t.get_text() for t in fourth.get_yticklabels()] == ["base", "more staff"]
+    assert all(t.get_text() == "" for t in second.get_yticklabels())
+    assert first.get_ylim()[0] > first.get_ylim()[1]  # inverted: the first scenario on top
+    widths = sorted(round(p.get_width(), 6) for p in first.patches)
+    assert widths == [0.2, 0.5, 0.5, 0.8]
