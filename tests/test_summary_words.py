@@ -65,6 +65,20 @@ def test_the_summary_in_french() -> None:
     assert "Pas de changement significatif pour : part des rendez-vous pris par des robots" in text
 
 
+def test_counts_of_events_read_new_instead_of_old_both_ways() -> None:
+    """"avoids about 4,300 lapses (3,100 instead of 7,400)" and, the other way round, "adds
+    about 4,300 lapses (7,400 instead of 3,100)": the what-if's figure comes first."""
+    reps, _, _ = tables()
+    back = reps.assign(scenario=reps["scenario"].map({"base": "plan", "plan": "base"}))
+    for table, verb, order in ((reps, "avoids", ("3,1", "7,4")), (back, "adds", ("7,4", "3,1"))):
+        text = " ".join(narrative.what_if(summarise(table), paired_differences(table, "base"),
+                                          "plan", "base", "en", KPIS))
+        start = text.index(f"{verb} about 4,300 renewal lapses (")
+        figures = text[start:].split("(")[1].split(";")[0]
+        new, old = figures.split(" instead of ")
+        assert (new[:3], old[:3]) == order, figures
+
+
 def test_a_what_if_that_changes_nothing_says_so() -> None:
     reps, _, _ = tables()
     same = reps[reps["scenario"] == "base"].assign(scenario="copy")

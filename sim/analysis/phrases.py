@@ -20,7 +20,7 @@ FRAMES = {
         "also": "It also {clauses}.",
         "fewer": "avoids about {d} {label} ({a} instead of {b}; 95 % interval {lo} to {hi} "
                  "fewer)",
-        "more": "adds about {d} {label} ({b} instead of {a}; 95 % interval {lo} to {hi} more)",
+        "more": "adds about {d} {label} ({a} instead of {b}; 95 % interval {lo} to {hi} more)",
         "events": "It {clauses}{period}.",
         "period": " over the {days} days measured",
         "cost_up": "It costs {d} more in staff ({rel})",
@@ -42,7 +42,7 @@ FRAMES = {
         "also": "De plus, il {clauses}.",
         "fewer": "évite environ {d} {label} ({a} au lieu de {b} ; intervalle à 95\u00a0% : {lo} à "
                  "{hi} de moins)",
-        "more": "ajoute environ {d} {label} ({b} au lieu de {a} ; intervalle à 95\u00a0% : {lo} à "
+        "more": "ajoute environ {d} {label} ({a} au lieu de {b} ; intervalle à 95\u00a0% : {lo} à "
                 "{hi} de plus)",
         "events": "Il {clauses}{period}.",
         "period": " sur les {days} jours mesurés",
