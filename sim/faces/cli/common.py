@@ -82,6 +82,14 @@ Workers = Annotated[
 ]
 
 
+Scheduler = Annotated[str | None, typer.Option(
+    "--scheduler", help="Dask scheduler of an existing cluster, e.g. tcp://host:8786.")]
+
+
+DaskWorkers = Annotated[int | None, typer.Option(
+    "--dask-workers", min=1, help="Start a Dask LocalCluster with this many workers.")]
+
+
 DEFAULT_MEMORY_GB, DEFAULT_MINUTES = 4.0, 10.0
 """The default budget (:class:`sim.experiments.budget.Budget`'s, as the tests check), here so
 that the options' defaults import nothing of the simulator."""

@@ -18,7 +18,18 @@ import typer
 from rich.markup import escape
 
 from sim import __version__
-from sim.faces.cli.common import Force, FreshOut, Seed, err, fail, out, output_dir, progress_bar
+from sim.faces.cli.common import (
+    DaskWorkers,
+    Force,
+    FreshOut,
+    Scheduler,
+    Seed,
+    err,
+    fail,
+    out,
+    output_dir,
+    progress_bar,
+)
 
 if TYPE_CHECKING:
     from sim.experiments import national as nat
@@ -43,12 +54,8 @@ def national_command(
     scale: Annotated[float | None, typer.Option("--scale", min=0.001, max=10.0,
                                                 help="Override the file's scale.")] = None,
     days: Annotated[int | None, typer.Option("--days", min=30, help="Shorter horizon.")] = None,
-    scheduler: Annotated[str | None, typer.Option(
-        "--scheduler", help="Dask scheduler of an existing cluster, e.g. tcp://host:8786.")
-    ] = None,
-    dask_workers: Annotated[int | None, typer.Option(
-        "--dask-workers", min=1, help="Start a Dask LocalCluster with this many workers.")
-    ] = None,
+    scheduler: Scheduler = None,
+    dask_workers: DaskWorkers = None,
     force: Force = False,
 ) -> None:
     """Simulate every prefecture with its own data; national KPIs, a row each, ranking.png."""

@@ -17,6 +17,7 @@ from rich.markup import escape
 from sim.faces.cli.common import (
     DEFAULT_MEMORY_GB,
     DEFAULT_MINUTES,
+    DaskWorkers,
     ExtendsOutside,
     Force,
     FreshOut,
@@ -25,6 +26,7 @@ from sim.faces.cli.common import (
     OutDir,
     Overrides,
     ScenarioPath,
+    Scheduler,
     Seed,
     Workers,
     err,
@@ -68,12 +70,8 @@ def sweep_command(
                                               max=10000)] = 3,
     seed: Seed = 1,
     workers: Workers = None,
-    scheduler: Annotated[str | None, typer.Option(
-        "--scheduler", help="Dask scheduler of an existing cluster, e.g. tcp://host:8786.")
-    ] = None,
-    dask_workers: Annotated[int | None, typer.Option(
-        "--dask-workers", min=1, help="Start a Dask LocalCluster with this many workers.")
-    ] = None,
+    scheduler: Scheduler = None,
+    dask_workers: DaskWorkers = None,
     timeout: Annotated[float, typer.Option("--timeout", min=0.1,
                                            help="Seconds to wait for the scheduler.")] = 10.0,
     overrides: Overrides = None,
