@@ -51,6 +51,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_sweep.py
 	$(BIN)/python benchmarks/bench_probe.py
 	$(BIN)/python benchmarks/bench_workload.py
+	$(BIN)/python benchmarks/bench_lean.py
 
 dashboard: $(STAMP)
 	$(BIN)/prefsim dashboard --port $(PORT)
