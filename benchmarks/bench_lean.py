@@ -25,7 +25,6 @@ import datetime as dt
 import gc
 import heapq
 import json
-import math
 import platform
 import random
 import resource
