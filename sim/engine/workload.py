@@ -18,8 +18,11 @@ and says, without simulating, what one replication will hold:
   until every expected registration has a date, up to ten years past the stop
   (:func:`sim.engine.model.extended_calendar`);
 * **events**: about two per applicant, one per release moment (per slot when each slot is
-  released on its own), a fifth of the slots for the bookings of a race or a lottery, and
-  two per open day of a desk;
+  released on its own), a fifth of the slots for the bookings of a race or a lottery, two
+  per open day of a desk, and the calls of a phone line: a caller calls again every
+  ``retrial_mean_hours`` of the line's opening time until answered or their need is gone,
+  so each caller makes at most one call plus one per retrial delay in the opening hours of
+  their patience's mean (or of the run), and an answered call ends with one more event;
 * **memory** and **CPU time**: linear in the above and in the scenario's shape (slot channels
   times applicants, procedures times days, bot operators times applicants and days), with
   constants measured on the bundled scenarios and scaled variants of them
@@ -42,7 +45,7 @@ from sim.engine.booking.slotting import last_slot_day, slot_counts
 from sim.engine.demand import daily_rate
 from sim.engine.frame import frame_of, run_calendar
 from sim.engine.model import MAX_CALENDAR_YEARS, booking_minutes, extended_calendar
-from sim.scenario import DeskChannel, Scenario, SlotChannelBase, WaitlistChannel
+from sim.scenario import DeskChannel, PhoneChannel, Scenario, SlotChannelBase, WaitlistChannel
 
 # Constants fitted on benchmarks/bench_workload.py (peak resident memory above the imports,
 # CPU time of one replication; bundled scenarios and variants scaled up to 1,000,000 applicants
@@ -78,6 +81,9 @@ BOT_APPLICANT_SECONDS = 2e-6
 BOT_DAY_SECONDS = 25e-6
 CLASS_APPLICANT_SECONDS = 0.2e-6
 """Per seeker class and applicant: a race chooses the class of each check among all."""
+CALL_SECONDS = 12e-6
+"""Per phone call (a first call or a retrial, and the end of an answered one): about 9
+microseconds measured on ``what-ifs/phone.yaml``, rounded up."""
 
 
 class Workload(NamedTuple):
@@ -116,7 +122,8 @@ def estimate(scenario: Scenario) -> Workload:
     applicants = _high(expected.sum())
     first, end = int(frame.offset), int(frame.measure_to)
     kept = _high(sum(float(rate[first:end].sum()) for rate in rates.values()))
-    slot_calendar = extended_calendar(scenario, _wanted(scenario, expected))
+    reach = _reach(scenario)
+    slot_calendar = extended_calendar(scenario, _wanted(scenario, expected, reach))
     minutes = booking_minutes(scenario, slot_calendar)
     slots, book_days = {}, {}
     releases = desks = 0.0
@@ -129,15 +136,18 @@ def estimate(scenario: Scenario) -> Workload:
             releases += _releases(ch, last, slots[name])
         elif isinstance(ch, DeskChannel):
             desks += 2.0 * float(calendar.is_open.sum())  # opening and closing
+    calls = sum(_calls(scenario, ch, reach[name] @ expected, calendar.is_open.mean(),
+                       frame.run_days)
+                for name, ch in scenario.channels.items() if isinstance(ch, PhoneChannel))
     n_slots = sum(slots.values())
     return Workload(
         frame.run_days, applicants, kept, slots, book_days,
-        2.0 * applicants + releases + desks,
+        2.0 * applicants + releases + desks + calls,
         BASE_BYTES + APPLICANT_BYTES * applicants + SLOT_BYTES * n_slots
         + _shape_bytes(scenario, applicants, len(slots), frame.run_days),
         TABLE_BYTES * kept,
         BASE_SECONDS + APPLICANT_SECONDS * applicants + SLOT_SECONDS * n_slots
-        + RELEASE_SECONDS * releases
+        + RELEASE_SECONDS * releases + CALL_SECONDS * calls
         + _shape_seconds(scenario, applicants, len(slots), frame.run_days),
     )
 
@@ -164,28 +174,53 @@ def _high(mean: float) -> float:
     return float(mean + 4.0 * math.sqrt(mean))
 
 
-def _wanted(scenario: Scenario, expected: np.ndarray) -> dict[str, np.ndarray]:
-    """Slots each register without release schedule will want, per procedure, as the engine
-    counts them (:func:`sim.engine.model.appointment_calendar`), from the applicants who may
-    reach it: those of its procedures and audience not always taken by an undated channel
-    listed before it (dated channels may take nobody)."""
+def _reach(scenario: Scenario) -> dict[str, np.ndarray]:
+    """Per channel, the share of each procedure's applicants who may reach it: those of its
+    procedures and audience not always taken by an undated channel listed before it (dated
+    channels may take nobody)."""
     digital = scenario.behaviour.digital_access_share
     names = list(scenario.procedures)
     # the share of each procedure's applicants, digital and not, still free to reach a channel
     free = {True: np.full(len(names), digital), False: np.full(len(names), 1.0 - digital)}
-    wanted = {}
+    reach = {}
     for name, ch in scenario.channels.items():
         served = np.array([ch.procedures is None or p in ch.procedures for p in names])
-        reach = np.zeros(len(names))
+        reach[name] = np.zeros(len(names))
         for access, share in free.items():
             if ch.audience == "all" or (ch.audience == "digital") == access:
-                reach += np.where(served, share, 0.0)
+                reach[name] += np.where(served, share, 0.0)
                 if ch.active_from is None and ch.active_until is None:
                     share[served] = 0.0
+    return reach
+
+
+def _wanted(scenario: Scenario, expected: np.ndarray,
+            reach: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Slots each register without release schedule will want, per procedure, as the engine
+    counts them (:func:`sim.engine.model.appointment_calendar`), from the applicants who may
+    reach it (``reach``: :func:`_reach`)."""
+    wanted = {}
+    for name, ch in scenario.channels.items():
         if isinstance(ch, WaitlistChannel) and ch.release is None:
-            mean = reach * expected
+            mean = reach[name] * expected
             wanted[name] = np.ceil(1.25 * (mean + 4.0 * np.sqrt(mean)))
     return wanted
+
+
+def _calls(scenario: Scenario, ch: PhoneChannel, callers: float, open_share: float,
+           days: int) -> float:
+    """Events of a phone line's calls: ``callers`` (expected) each calling at most once
+    plus once per retrial delay in the line's opening hours (``open_share`` of the days
+    open) over their patience's mean, or the run's ``days``; one more per answered call."""
+    if ch.retrial_mean_hours is None:
+        return 2.0 * callers
+    cal = scenario.calendar
+    hours = 24.0 if cal.continuous else (
+        (cal.close_hour if ch.close_hour is None else ch.close_hour)
+        - (cal.open_hour if ch.open_hour is None else ch.open_hour))
+    patience = scenario.behaviour.patience
+    looking = days if patience is None else min(patience.mean, days)
+    return _high(callers) * (2.0 + open_share * hours * looking / ch.retrial_mean_hours)
 
 
 def _releases(ch: SlotChannelBase, days: int, slots: float) -> float:
