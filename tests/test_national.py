@@ -19,7 +19,13 @@ from sim.engine.operators import request_volumes
 from sim.experiments import national
 from sim.experiments.data import departements, prefectures
 from sim.experiments.national_tables import departement_table
-from sim.experiments.prefecture import CONVOCATION, Factors, apply_policy, departement_scenario
+from sim.experiments.prefecture import (
+    CONVOCATION,
+    MAX_RENEWAL_SHARE,
+    Factors,
+    apply_policy,
+    departement_scenario,
+)
 from sim.scenario import Scenario
 from sim.scenario.errors import ScenarioError
 from sim.scenario.loader import load
@@ -128,19 +134,54 @@ def test_national_totals_are_kept(nat: national.National, template: Scenario) ->
         assert requests[code] < budget * inputs.loc[code, "bot_weight"]
 
 
-def test_a_policy_moves_procedures_with_their_counter_time(nat: national.National,
+def national_file(tmp_path: Path, **rules: str) -> Path:
+    """The bundled national file with the template's absolute path and some rules changed."""
+    lines = [f"base: {BASELINE}" if line.startswith("base:") else line
+             for line in NATIONAL.read_text(encoding="utf-8").splitlines()
+             if line.split(":")[0] not in rules]
+    path = tmp_path / "national.yaml"
+    path.write_text("\n".join(lines + [f"{k}: {v}" for k, v in rules.items()]) + "\n",
+                    encoding="utf-8")
+    return path
+
+
+def test_a_policy_moves_procedures_with_their_counter_time(tmp_path: Path,
                                                            template: Scenario) -> None:
     before = counter_share_of(template)
+    shared = national.read_national(national_file(
+        tmp_path, renewals="shared", departements="['69', '86', '33', '04', '91']"), scale=1.0)
     for code in ("69", "86", "33", "04", "91"):
-        scenario = nat.scenarios[code]
+        scenario = shared.scenarios[code]
         assert counter_share_of(scenario) == pytest.approx(before), code
         assert sum(c.counter_share for c in scenario.channels.values()) == pytest.approx(1.0)
-    vienne = nat.scenarios["86"].channels
+    vienne = shared.scenarios["86"].channels
     assert set(vienne) == {"anef_student", "anef_duplicate", "online", CONVOCATION}
     assert vienne[CONVOCATION].kind == "waitlist" and not vienne[CONVOCATION].assisted
     assert vienne["online"].allocation is not None  # renewals keep their own counter time
-    assert nat.scenarios["69"].channels[CONVOCATION].allocation is None  # all from the race
+    assert shared.scenarios["69"].channels[CONVOCATION].allocation is None  # all from the race
     assert vienne["online"].release == template.channels["online"].release
+
+
+def test_protected_renewals_keep_their_counter_time_per_renewal(
+        nat: national.National, template: Scenario) -> None:
+    kept = template.channels["renewal_convocation"].counter_share
+    inputs = nat.inputs.set_index("code")
+    short = capped = spare = 0
+    for code, scenario in nat.scenarios.items():
+        channels = scenario.channels
+        load = inputs.loc[code, "load"]
+        if "renewal_convocation" not in channels:  # renewals moved to the race: not protected
+            continue
+        want = min(max(kept, kept * load), MAX_RENEWAL_SHARE)
+        assert channels["renewal_convocation"].counter_share == pytest.approx(want), code
+        assert sum(c.counter_share for c in channels.values()
+                   if c.kind in COUNTER) == pytest.approx(1.0), code
+        short += load > 1.0
+        capped += want == MAX_RENEWAL_SHARE
+        spare += load < 1.0
+    # the three cases are exercised: prefectures short of staff, some at the cap, some
+    # with staff to spare (which keep the template's shares)
+    assert short >= 10 and capped >= 1 and spare >= 10
 
 
 def test_policy_problems_are_one_line(template: Scenario) -> None:

@@ -78,6 +78,11 @@ class NationalSpec(Frozen):
     staff: Literal["population", "demand"] = Field(
         "population", description="Staff shared by population (as it historically was), or "
         "in proportion to demand (a what-if: every prefecture as loaded as the template).")
+    renewals: Literal["protected", "shared"] = Field(
+        "protected", description="Counter time of the renewal convocations: `protected` "
+        "keeps at least the template's counter time per renewal (up to 0.9 of the counters; "
+        "first requests take the shortage), `shared` the template's share of the counters "
+        "(above the template's load the convocations fall behind and renewals lapse).")
     policies: Literal["documented", "template"] = Field(
         "documented", description="Each prefecture's documented booking policy, or the "
         "template's everywhere.")
@@ -125,7 +130,7 @@ def read_national(path: str | Path, scale: float | None = None,
         scenarios[code] = departement_scenario(
             template, code, factors, procedures(row["to_convocation"]),
             procedures(row["to_race"]), spec.overrides.get(code, []),
-            describe(template.name, row, spec), shown)
+            describe(template.name, row, spec), shown, spec.renewals == "protected")
     return National(spec, scenarios, inputs.reset_index())
 
 

@@ -39,7 +39,7 @@ TABLE_KPIS = {
     "wait_days_p50": ("wait_days_p50", "all"),
     "wait_days_p90": ("wait_days_p90", "all"),
     "first_title_wait_days_p50": ("wait_days_p50", "first_title"),
-    "abandoned_share": ("abandoned_share", "all"),
+    "gave_up_share": ("gave_up_share", "all"),  # whatever the policy: dates given up too
     "arrivals": ("arrivals", "all"),
     "renewals": ("arrivals", "renewal"),
     "renewal_lapses": ("renewal_lapses", "all"),

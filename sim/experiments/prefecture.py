@@ -13,7 +13,9 @@ prefecture. What differs is what the data give (:mod:`sim.experiments.data.prefe
   would give it (in proportion to the counter time the procedure demands, as
   :func:`sim.engine.booking.slotting.procedure_shares` does), so a policy changes who gets
   the slots, not how many there are;
-* its local public holidays (Alsace-Moselle, overseas).
+* its local public holidays (Alsace-Moselle, overseas);
+* with ``protect_renewals``, its renewal convocations keep the template's counter time per
+  renewal (:func:`protect_renewals`).
 
 :func:`departement_scenario` assembles them; :func:`scale_dict` and :func:`scale_scenario`
 scale a whole scenario (also used by calibration, at reduced size).
@@ -34,6 +36,10 @@ from sim.scenario.loader import override_layer, validate
 CONVOCATION = "request_convocation"  # the channel of procedures convoked after a request
 COUNTER_KINDS = ("race", "waitlist", "lottery", "desk")
 SECONDS_PER_DAY = 86400.0
+MAX_RENEWAL_SHARE = 0.9
+"""The largest share of counter time renewal convocations take when protected: first
+requests keep at least a tenth (*estimate*: no prefecture publishes how it splits its
+counters; low 0.8, high 1.0)."""
 # Local public holidays: Alsace-Moselle and the overseas départements (holidays library codes)
 SUBDIVISIONS = {"57": "57", "67": "6AE", "68": "6AE", "971": "971", "972": "972",
                 "973": "973", "974": "974", "976": "976"}
@@ -95,13 +101,16 @@ def scale_scenario(scenario: Scenario, factor: float, bots: bool = True) -> Scen
 def departement_scenario(template: Scenario, code: str, factors: Factors,
                          to_convocation: Sequence[str] = (), to_race: Sequence[str] = (),
                          overrides: Sequence[str] = (), description: str = "",
-                         shown: str = "national") -> Scenario:
-    """The prefecture of ``code``: the template scaled, its policy, name and holidays."""
+                         shown: str = "national", renewals_protected: bool = False) -> Scenario:
+    """The prefecture of ``code``: the template scaled, its policy, name and holidays (and
+    its renewal convocations protected, if asked: :func:`protect_renewals`)."""
     data = scale_dict(template.model_dump(mode="json"), factors.demand, bots=False,
                       staff=factors.staff)
     scale_bots(data, factors.bots)
     where = f"{shown}: {code}"
     apply_policy(data, to_convocation, to_race, where)
+    if renewals_protected:
+        protect_renewals(data, factors.demand / factors.staff)
     data["name"] = f"{template.name}-{code}"
     data["description"] = description or data.get("description", "")
     data["calendar"]["subdivision"] = SUBDIVISIONS.get(code)
@@ -146,6 +155,43 @@ def apply_policy(scenario: dict[str, Any], to_convocation: Sequence[str],
         total = sum(before.values())
         if total > 0 and any(abs(before[p] - share[p]) > 1e-12 for p in mine):
             channels[name]["allocation"] = {p: before[p] / total for p in mine}
+
+
+def protect_renewals(scenario: dict[str, Any], load: float) -> None:
+    """Give the channels that convoke renewals alone at least the template's counter time
+    per renewal: their counter share times ``load`` (the prefecture's demand per agent over
+    the template's) when above 1, at most :data:`MAX_RENEWAL_SHARE` of the counters (a
+    prefecture with staff to spare keeps the template's shares); the other counter channels
+    share the rest as they share it in the template. A prefecture convokes its renewals
+    before titles expire and answers first requests with what is left, so a short
+    prefecture's shortage falls on first requests, not on people already in the country.
+    Nothing moves where renewals share a channel with other procedures. Changes ``scenario``
+    in place.
+
+    >>> s = {"procedures": {"r": {"renewal": {}}, "f": {"renewal": None}},
+    ...      "channels": {"conv": {"kind": "waitlist", "procedures": ["r"], "counter_share": 0.5},
+    ...                   "race": {"kind": "race", "procedures": ["f"], "counter_share": 0.5}}}
+    >>> protect_renewals(s, 1.4)
+    >>> [round(c["counter_share"], 3) for c in s["channels"].values()]
+    [0.7, 0.3]
+    >>> protect_renewals(s, 0.5)  # staff to spare: nothing moves
+    >>> protect_renewals(s, 5.0)  # at most 0.9 of the counters
+    >>> [round(c["counter_share"], 3) for c in s["channels"].values()]
+    [0.9, 0.1]
+    """
+    procs, channels = scenario["procedures"], scenario["channels"]
+    counters = {n: c for n, c in channels.items() if c["kind"] in COUNTER_KINDS
+                and c.get("procedures") and c.get("counters") is None}  # a desk of its own
+    renewal = [n for n, c in counters.items()
+               if all(procs[p].get("renewal") is not None for p in c["procedures"])]
+    total = sum(c["counter_share"] for c in counters.values())
+    kept = sum(counters[n]["counter_share"] for n in renewal)
+    others = total - kept
+    if not renewal or kept <= 0 or others <= 0:
+        return
+    wanted = min(max(kept, kept * load), max(kept, MAX_RENEWAL_SHARE * total))
+    for name, channel in counters.items():
+        channel["counter_share"] *= wanted / kept if name in renewal else (total - wanted) / others
 
 
 def _parts(scenario: Mapping[str, Any], names: Sequence[str], where: str
