@@ -280,3 +280,20 @@ def test_writing_beside_the_users_files_leaves_no_earlier_result(tmp_path: Path)
         io.write_beside(out, broken, RUN_FILES)
     assert (out / "kpis.csv").read_text() == "new"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_compare_adds_replications_only_as_far_as_memory_allows(tmp_path: Path) -> None:
+    """A precision target (or rare events) adds replications; the budget caps them where the
+    kept tables would not fit, says so, and the first batch still runs."""
+    from sim.experiments.budget import GB, most_replications
+
+    short = ["--set", "horizon.days=60"]
+    spec = load(DEMO, ["horizon.days=60"])
+    work = estimate(spec)
+    gb = (work.memory_bytes + 3.0 * 3.5 * 2 * work.table_bytes) / GB  # 3 of each of the two
+    assert most_replications({"a": spec, "b": spec}, Budget(gb), 100) == 3
+    result = invoke("compare", DEMO, DEMO, *short, "-r", "2", "--precision", "0.0001",
+                    "--max-memory", f"{gb:.6f}", "--out", tmp_path / "c")
+    assert result.exit_code == 0, result.output
+    assert "allows at most 3 replications per scenario (not 100)" in result.stderr
+    assert "precision 0.0001: NOT reached (cap) with 3 replications" in result.stderr

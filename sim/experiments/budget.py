@@ -101,6 +101,25 @@ def problems(scenarios: Mapping[str, Scenario], budget: Budget, replications: in
     return out
 
 
+def most_replications(scenarios: Mapping[str, Scenario], budget: Budget, up_to: int) -> int:
+    """The most replications per scenario (at most ``up_to``) that a command keeping every
+    table (``compare``) may run within the memory budget: what it may add for a precision
+    target or rare events (0 if not even one fits).
+
+    >>> from sim.scenario.loader import validate
+    >>> s = validate({"procedures": {"p": {"annual_volume": 100000}},
+    ...               "staff": {"front_office_etp": 100}, "channels": {"w": {"kind": "waitlist"}}})
+    >>> most_replications({"a": s}, Budget(memory_gb=1.0), 100)
+    8
+    >>> most_replications({"a": s}, Budget(), 20)
+    20
+    """
+    works = [estimate(s) for s in scenarios.values()]
+    room = budget.memory_gb * GB - max(w.memory_bytes for w in works)
+    tables = COPIES * sum(w.table_bytes for w in works)
+    return max(0, min(up_to, int(room // tables))) if tables > 0 else up_to
+
+
 def _runs(replications: int, workers: int, keep_tables: bool) -> str:
     if keep_tables:
         return "one replication" if replications == 1 else f"{replications} replications"

@@ -232,8 +232,7 @@ def compare(scenarios: Sequence[Scenario], seed: int = 1, replications: int = 5,
     if replications < 1 or (precision is not None and not 0 < precision < 1):
         raise ValueError("replications must be >= 1 and precision in (0, 1)")
     names = list(labels) if labels is not None else unique_labels([s.name for s in scenarios])
-    cap = max_replications if max_replications is not None else (
-        100 if precision is not None else max(replications, min(4 * replications, 100)))
+    cap = replication_cap(replications, precision, max_replications, min_events)
     target = replications if precision is None else max(2, min(replications, cap))
     done: list[list[RunResult]] = [[] for _ in scenarios]
     while True:
@@ -259,6 +258,22 @@ def compare(scenarios: Sequence[Scenario], seed: int = 1, replications: int = 5,
         _stack([x.daily for runs in done for x in runs], names, done), seed, target, events,
         _probes(done, names),
     )
+
+
+def replication_cap(replications: int, precision: float | None = None,
+                    max_replications: int | None = None, min_events: int = MIN_EVENTS) -> int:
+    """The most replications :func:`compare` may run per scenario (what a budget must
+    allow for): ``max_replications``, else 100 for a precision target, else four times
+    ``replications`` (at most 100) when rare events may add some, else ``replications``.
+
+    >>> replication_cap(5), replication_cap(5, min_events=0), replication_cap(5, 0.05)
+    (20, 5, 100)
+    """
+    if max_replications is not None:
+        return max_replications
+    if precision is not None:
+        return 100
+    return max(replications, min(4 * replications, 100)) if min_events > 0 else replications
 
 
 def _events_needed(events: pd.DataFrame, n: int, min_events: int) -> int:

@@ -111,6 +111,7 @@ def compare_command(
     allow_outside: ExtendsOutside = False,
 ) -> None:
     """Compare scenarios under common random numbers and write report.html with figures."""
+    from sim.experiments import budget
     from sim.experiments import compare as comparing
     from sim.faces.report import answers, measured_days, write_report
 
@@ -118,15 +119,21 @@ def compare_command(
     check_over_days(over_days)
     shown = kpi_list(kpis)
     specs = _load_all(scenarios, overrides, allow_outside)
-    planned = (max_replications or 100) if precision is not None else replications
     names = comparing.unique_labels([source_label(p, overrides) for p in scenarios])
-    within_budget(dict(zip(names, specs, strict=True)), max_memory, max_minutes, planned)
+    named = dict(zip(names, specs, strict=True))
+    within_budget(named, max_memory, max_minutes, replications)  # the first batch must fit
+    # replications added for a precision target or rare events stop where memory runs out
+    cap = comparing.replication_cap(replications, precision, max_replications, min_events)
+    fits = budget.most_replications(named, budget.Budget(max_memory, max_minutes), cap)
+    if fits < cap:
+        err.print(f"the memory budget of {max_memory:g} GB allows at most {fits} replications "
+                  f"per scenario (not {cap}): added ones stop there (raise with --max-memory)")
     out_dir = output_dir(out_dir, force, "compare", COMPARE_FILES)
     started = time.time()
     with progress_bar() as bar:
         task = bar.add_task("compare: replications", total=None)
         result = comparing.compare(
-            specs, seed, replications, precision, max_replications,
+            specs, seed, replications, precision, max(fits, replications),
             progress=lambda done, total: bar.update(task, completed=done, total=total),
             min_events=min_events,
         )
