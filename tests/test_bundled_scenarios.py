@@ -164,6 +164,11 @@ def test_unknown_departement_is_one_line(tmp_path: Path) -> None:
     bad = _national_file(tmp_path, "scale: -1\n")
     with pytest.raises(ScenarioError, match=r"national.yaml: scale: Input should be greater"):
         national.read_national(bad)
+    bad = _national_file(tmp_path, "renewals: first\n")
+    with pytest.raises(ScenarioError) as exc:
+        national.read_national(bad)
+    assert exc.value.problems == [
+        "national.yaml: renewals: Input should be 'protected' or 'shared'"]
 
 
 def test_per_prefecture_bots_keep_the_template_rate(tmp_path: Path) -> None:

@@ -102,7 +102,8 @@ def national_command(
         io.write_json(out_dir / "manifest.json", {
             "prefsim_version": __version__, "command": command_line(), "seed": seed,
             "replications": replications, "scale": spec.spec.scale,
-            "rules": spec.spec.model_dump(include={"demand", "staff", "policies", "bots"}),
+            "rules": spec.spec.model_dump(include={"demand", "staff", "renewals", "policies",
+                                                    "bots"}),
             "departements": list(spec.scenarios), "failures": result.failures,
             "run_seconds": round(time.time() - started, 1)})
     except OSError as exc:
@@ -129,4 +130,4 @@ def _ranking_title(spec: nat.National, replications: int) -> str:
     rules = spec.spec
     return (f"{rules.name}: {len(spec.scenarios)} départements, scale {rules.scale:g}, "
             f"{replications} replication(s); demand {rules.demand}, staff {rules.staff}, "
-            f"policies {rules.policies}, bots {rules.bots}")
+            f"renewals {rules.renewals}, policies {rules.policies}, bots {rules.bots}")
