@@ -282,6 +282,7 @@ def test_writing_beside_the_users_files_leaves_no_earlier_result(tmp_path: Path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
+@pytest.mark.slow
 def test_compare_adds_replications_only_as_far_as_memory_allows(tmp_path: Path) -> None:
     """A precision target (or rare events) adds replications; the budget caps them where the
     kept tables would not fit, says so, and the first batch still runs."""
