@@ -51,3 +51,34 @@ def mmc(lam: float, mu: float, c: int, theta: float | None, days: float,
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(12345)
+
+
+# --------------------------------------------------------------------------- parallel runs
+# `make test` runs the suite on pytest-xdist workers with ``--dist loadgroup``. A test that
+# uses a module- or class-scoped fixture of its own module (a comparison, a Dask cluster, a set
+# of runs) is grouped with the other tests of that module, so the fixture is built once, on
+# one worker, instead of once per worker. Every other test is scheduled on its own.
+
+_SHARED_SCOPES = ("module", "class", "package")
+
+
+def _shares_a_fixture(item: pytest.Item) -> bool:
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:  # doctests and other non-function items
+        return False
+    for name in item.fixturenames:  # type: ignore[attr-defined]
+        for fixture in info.name2fixturedefs.get(name, ()):
+            if fixture.scope in _SHARED_SCOPES and fixture.baseid:
+                return True
+    return False
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if _shares_a_fixture(item):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+    if hasattr(config, "workerinput"):  # an xdist worker: every worker sorts the same way
+        # The long checks first (slow tier, then the groups), so that no worker starts one of
+        # them while the other has nothing left to do. Within each class, the usual order.
+        items.sort(key=lambda i: (i.get_closest_marker("slow") is None,
+                                  i.get_closest_marker("xdist_group") is None))
