@@ -7,9 +7,10 @@ STAMP := $(VENV)/.installed
 OUT ?= out/demo
 PORT ?= 8501
 # Test workers (pytest-xdist): one per core by default; WORKERS=0 runs in this process.
-# loadgroup keeps the tests that share a module-scoped fixture on one worker (tests/conftest.py).
+# loadscope keeps the tests of a module on one worker, but for the long independent checks
+# listed in tests/conftest.py (SPREAD), which the workers share out one by one.
 WORKERS ?= auto
-PYTEST := $(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup
+PYTEST := $(BIN)/python -m pytest -n $(WORKERS) --dist loadscope
 
 .PHONY: help setup demo test test-fast test-slow lint bench reference dashboard clean
 
