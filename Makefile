@@ -6,12 +6,17 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 OUT ?= out/demo
 PORT ?= 8501
+# Test workers (pytest-xdist): one per core by default; WORKERS=0 runs in this process.
+# loadscope keeps the tests of a module on one worker, but for the long independent checks
+# listed in tests/conftest.py (SPREAD), which the workers share out one by one.
+WORKERS ?= auto
+PYTEST := $(BIN)/python -m pytest -n $(WORKERS) --dist loadscope
 
 .PHONY: help setup demo test test-fast test-slow lint bench reference dashboard clean
 
 help:
 	@echo "make demo       set up, run scenarios/demo.yaml, print its KPI table"
-	@echo "make test       set up, run the whole test suite (fast + slow tiers)"
+	@echo "make test       set up, run the whole test suite (fast + slow tiers; WORKERS=auto)"
 	@echo "make test-fast  fast tier only"
 	@echo "make lint       ruff and mypy"
 	@echo "make bench      benchmarks (medians and ratios)"
@@ -32,13 +37,13 @@ demo: $(STAMP)
 	$(BIN)/prefsim run scenarios/demo.yaml --replications 5 --seed 1 --out $(OUT) --force
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(PYTEST)
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow"
+	$(PYTEST) -m "not slow"
 
 test-slow: $(STAMP)
-	$(BIN)/python -m pytest -m slow
+	$(PYTEST) -m slow
 
 lint: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks dashboards

@@ -10,6 +10,13 @@ started by hand (the sweep tests start a real ``LocalCluster``), the Python bloc
 connects to that cluster, and servers (the dashboard tests start one). The calibration
 how-to writes into the repository's ``data/`` and ``docs/`` (``tests/test_calibrate.py``
 runs calibrations), and the dashboard page only starts the server.
+
+The blocks run at reduced scale: the same commands and code, with at most ``REPLICATIONS``
+replications where a block asks for more (two: the fewest that still give intervals and
+paired differences) and ``--max-replications`` at most ``MAX_REPLICATIONS`` (still above
+the first batch, so a comparison to a precision still adds replications). What the pages
+say is checked, not how long their numbers take to settle; the scale of each command is
+tested elsewhere (budget, comparison, sweep tests).
 """
 
 from __future__ import annotations
@@ -35,6 +42,20 @@ SKIP = (
     (re.compile(r"prefsim dashboard|streamlit run"), "a server: the dashboard tests start it"),
 )
 
+REPLICATIONS, MAX_REPLICATIONS = 2, 4
+SCALE = (  # (pattern whose group 2 is a count, the most it may be when the test runs it)
+    (re.compile(r"(--max-replications[ =])(\d+)"), MAX_REPLICATIONS),
+    (re.compile(r"((?<![-\w])--replications[ =]|(?<![-\w])-r |\breplications=)(\d+)"),
+     REPLICATIONS),
+)
+
+
+def reduced(code: str) -> str:
+    """The block as the test runs it: every replication count capped (never raised)."""
+    for pattern, most in SCALE:
+        code = pattern.sub(lambda m, most=most: f"{m[1]}{min(int(m[2]), most)}", code)
+    return code
+
 
 def blocks(page: str) -> list[tuple[str, str, str]]:
     """The runnable blocks of a page, in order: (language, code, file to create). A block
@@ -42,6 +63,28 @@ def blocks(page: str) -> list[tuple[str, str, str]]:
     text = (ROOT / page).read_text(encoding="utf-8")
     return [(lang, code, create) for create, lang, code in FENCE.findall(text)
             if create or lang in {"sh", "bash", "python"}]
+
+
+def test_examples_are_reduced_in_scale_and_only_in_scale() -> None:
+    """The reduction caps the replication counts of the examples, and changes nothing else."""
+    changed = 0
+    for page in PAGES:
+        for _, code, create in blocks(page):
+            short = reduced(code)
+            if create or short == code:
+                continue
+            changed += 1
+            counts = re.compile(r"\d+")
+            assert counts.sub("N", short) == counts.sub("N", code), (page, code, short)
+            for pattern, most in SCALE:
+                for before, after in zip(pattern.finditer(code), pattern.finditer(short),
+                                         strict=True):
+                    assert int(after[2]) == min(int(before[2]), most), (page, code)
+    assert changed >= 10  # the long examples (README, tutorial, how-tos) are reduced
+    assert reduced("x --replications 10 -r 5 --max-replications 60 replications=1") == (
+        "x --replications 2 -r 2 --max-replications 4 replications=1")
+    assert reduced("--max-replications 3 --seed 10 --days 250") == (
+        "--max-replications 3 --seed 10 --days 250")
 
 
 def skipped(code: str) -> str | None:
@@ -69,7 +112,9 @@ def test_page_examples_run(page: str, tmp_path: Path, monkeypatch: pytest.Monkey
     for k, (lang, code, create) in enumerate(blocks(page)):
         if skipped(code):
             continue
-        where = f"{page}, block {k + 1} ({lang}):\n{code}"
+        if not create:
+            code = reduced(code)
+        where = f"{page}, block {k + 1} ({lang}, as run):\n{code}"
         if create:
             (tmp_path / create).parent.mkdir(parents=True, exist_ok=True)
             (tmp_path / create).write_text(code, encoding="utf-8")
