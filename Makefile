@@ -10,7 +10,7 @@ PORT ?= 8501
 # loadscope keeps the tests of a module on one worker, but for the long independent checks
 # listed in tests/conftest.py (SPREAD), which the workers share out one by one.
 WORKERS ?= auto
-PYTEST := $(BIN)/python -m pytest -n $(WORKERS) --dist loadscope
+PYTEST := $(BIN)/python -m pytest -n $(WORKERS) --dist loadscope --durations=25
 
 .PHONY: help setup demo test test-fast test-slow lint bench reference dashboard clean
 
