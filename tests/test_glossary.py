@@ -167,7 +167,8 @@ def test_the_baseline_and_every_what_if_keep_their_intervals_in_their_domains(pa
     what-if's intervals, and its differences with the baseline, do not depend on the other
     what-ifs of its comparison (common random numbers: every scenario runs replications
     ``0..R-1`` of the same seed), so the parts check what one comparison of all would."""
-    short = ["horizon.start=2021-06-01", "horizon.days=120", "horizon.warmup_days=20"]
+    short = ["horizon.start=2021-06-01", "horizon.days=120", "horizon.warmup_days=20",
+             "horizon.burn_in_days=60", "horizon.follow_up_days=60"]
     files = [BASELINE, *WHAT_IFS[part::PARTS]]
     assert len(WHAT_IFS) >= 8 and len(files) >= 3
     c = compare([load(f, short) for f in files], seed=2, replications=2, min_events=0)
