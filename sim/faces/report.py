@@ -220,8 +220,8 @@ def _figures(c: Comparison, out: Path, lang: str, monthly: pd.DataFrame,
     label = partial(glossary.label, lang=lang, capital=True)
 
     def save(stem: str, title: str, fig: plots.Figure, note: str = "") -> None:
-        plots.save_png(fig, out / "figures" / f"{stem}.png")
-        plots.save_svg(fig, out / "figures" / f"{stem}.svg")
+        plots.save_png_and_svg(fig, out / "figures" / f"{stem}.png",
+                               out / "figures" / f"{stem}.svg")
         sections.append(Section(title, f"figures/{stem}.png", note, f"figures/{stem}.svg"))
 
     def draw(stem: str, fig: plots.Figure, note: str) -> None:
