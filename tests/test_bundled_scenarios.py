@@ -97,6 +97,7 @@ def test_baseline_cites_its_sources() -> None:
 
 def test_a_short_run_of_the_baseline() -> None:
     scenario = load(BASELINE, ["horizon.days=60", "horizon.warmup_days=10", "staff.seasonal=[]",
+                               "horizon.burn_in_days=30", "horizon.follow_up_days=30",
                                "channels.anef_duplicate.active_from=null"])
     result = run(scenario, seed=1)
     kpis = result.kpis.set_index(["kpi", "procedure"])["value"]
