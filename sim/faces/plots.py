@@ -169,8 +169,7 @@ def save_svg(fig: Figure, path: str | Path) -> Path:
 def save_png_and_svg(fig: Figure, png: str | Path, svg: str | Path) -> tuple[Path, Path]:
     """Write ``fig`` as a PNG, then as an SVG laid out as the PNG was: the constrained
     layout is worked out once (it is a good part of drawing a figure), then frozen."""
-    first = save_png(fig, png)
-    engine = fig.get_layout_engine()
+    first, engine = save_png(fig, png), fig.get_layout_engine()
     fig.set_layout_engine("none")
     try:
         return first, save_svg(fig, svg)
