@@ -18,7 +18,7 @@ import pydantic
 import pytest
 import yaml
 
-from sim.scenario import Scenario
+from sim.scenario import Scenario, safe_yaml
 from sim.scenario.errors import ScenarioError
 from sim.scenario.files import deep_merge, dump_yaml, parse_yaml
 from sim.scenario.loader import load, validate, variant
@@ -448,8 +448,6 @@ def test_limits_are_checked_while_parsing(tmp_path: Path, text: str, limit: str,
     """Parsing stops at the first value past a limit: a file just under the size cap but
     full of keys is refused after reading about as many parser events as the limit allows,
     not after parsing it all (counted, so that the check holds on a loaded machine)."""
-    from sim.scenario import safe_yaml
-
     path = write(tmp_path / "many.yaml", text + "\n")
     read = 0
     get_event = safe_yaml.StrictLoader.get_event
