@@ -201,3 +201,19 @@ def test_national_run_aggregates_in_parallel(tmp_path: Path) -> None:
     assert rows.loc["48", "wait_days_p50"] == pytest.approx(per_dep["48", "wait_days_p50"])
     assert rows.loc["23", "name"] == "Creuse"
     pd.testing.assert_frame_equal(serial.table, pooled.table)
+
+
+def test_national_command_writes_its_tables_ranking_and_maps(tmp_path: Path) -> None:
+    path = _national_file(tmp_path, "scale: 0.01\ndepartements: ['48', '23']\n")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["national", str(path), "--days", "250", "-r", "1",
+                                      "--workers", "0", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    written = sorted(p.name for p in out.iterdir())
+    assert written == ["departements.csv", "inputs.csv", "manifest.json", "map-lapses.png",
+                       "map-waits.png", "national.csv", "prefectures.csv", "ranking.png",
+                       "replications.csv"]
+    for name in ("map-waits.png", "map-lapses.png"):
+        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    listed = result.stderr.split("(")[1].split(")")[0].split(", ")
+    assert sorted(listed) == written  # the closing line names every file written

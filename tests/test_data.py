@@ -100,6 +100,23 @@ def test_departement_codes() -> None:
         "x.yaml: reference: unknown département '999' (known: 01..95, 2A, 2B, 971..976)"]
 
 
+def test_map_tiles_place_every_departement_like_france() -> None:
+    """One cell each, none shared; the metropolitan tiles keep the départements' order
+    west to east and south to north (rank correlation with their demographic centres)."""
+    from scipy.stats import spearmanr
+
+    tiles = departements.tiles()
+    assert sorted(tiles["code"]) == sorted(departements.departements()["code"])
+    assert not tiles.duplicated(["column", "row"]).any()
+    assert set(tiles.loc[tiles["overseas"], "code"]) == {"971", "972", "973", "974", "976"}
+    metro = pd.read_csv(sources.DATA_DIR / "departement_tiles.csv", dtype={"code": str})
+    metro = metro[~metro["overseas"]]
+    assert spearmanr(metro["column"], metro["lon"]).statistic > 0.95
+    assert spearmanr(metro["row"], metro["lat"]).statistic > 0.95
+    paris = tiles.set_index("code").loc[list(departements.IDF), ["column", "row"]]
+    assert (paris.max() - paris.min() <= 3).all()  # Île-de-France stays together
+
+
 def test_references_are_checked(tmp_path: Path) -> None:
     path = tmp_path / "s.yaml"
     path.write_text("a: 6      # [= op_max_duration@2014]\n"

@@ -91,11 +91,11 @@ def test_frontier_marks_the_chosen_plan() -> None:
     assert "least-cost plan" in labels and "target 30" in labels
 
 
-def test_only_plots_imports_matplotlib_and_never_pyplot() -> None:
+def test_only_plots_and_maps_import_matplotlib_and_never_pyplot() -> None:
     importers = sorted(p.name for p in (REPO / "sim").rglob("*.py")
                        if any(s in p.read_text() for s in ("import matplotlib", "from matplotlib")))
-    assert importers == ["plots.py"]
-    code = ("import sys, sim.faces.cli.main, sim.faces.report, sim.faces.plots; "
+    assert importers == ["maps.py", "plots.py"]
+    code = ("import sys, sim.faces.cli.main, sim.faces.report, sim.faces.plots, sim.faces.maps; "
             "print('matplotlib.pyplot' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
@@ -176,6 +176,50 @@ def test_national_ranking_puts_the_longest_wait_on_top(tmp_path: Path) -> None:
     assert plots.save_png(fig, tmp_path / "ranking.png").stat().st_size > 0
     empty = national_figures.ranking(table.iloc[:0])
     assert "no département" in empty.axes[0].texts[0].get_text()
+
+
+def test_national_maps_colour_each_prefecture_by_its_class(tmp_path: Path) -> None:
+    """A tile per département: the longer wait in the darker class, a median never reached
+    hatched, the others grey and said to be not simulated; each tile names its code and
+    value."""
+    from matplotlib.patches import Rectangle
+
+    from sim.faces import maps, national_figures
+
+    table = pd.DataFrame({"code": ["48", "93", "69", "976"],
+                          "first_title_wait_days_p50": [3.0, 150.0, np.nan, 600.0],
+                          "renewal_lapses_per_1000": [160.0, 165.0, 170.0, 1000.0]})
+    fig = national_figures.waits_map(table)
+    ax = fig.axes[0]
+    tiles = [p for p in ax.patches if isinstance(p, Rectangle)]
+    assert len(tiles) == 101
+    labels = [t.get_text() for t in ax.texts]
+    face = {labels[2 * k]: tiles[k] for k in range(101)}  # code, then value, per tile
+    assert labels[labels.index("93") + 1] == "150" and labels[labels.index("69") + 1] == "-"
+    lightness = {c: sum(face[c].get_facecolor()[:3]) for c in ("48", "93", "976")}
+    assert lightness["48"] > lightness["93"] > lightness["976"]
+    assert face["69"].get_hatch() == "////" and face["48"].get_hatch() is None
+    grey = {c for c, t in face.items() if t.get_facecolor()[:3] == (0.9, 0.9, 0.9)}
+    assert grey == set(face) - {"48", "93", "69", "976"}
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "median not reached", "not simulated"]
+    assert plots.save_png(fig, tmp_path / "map.png").stat().st_size > 0
+    edges = maps.classes(np.array([3.0, 150.0, 600.0]))
+    assert edges[0] == 3.0 and edges[-1] == 600.0 and (np.diff(edges) > 0).all()
+    whole = national_figures.lapses_map(table.assign(code=["48", "93", "69", "976"]))
+    assert not whole.axes[0].get_legend().get_texts()[0].get_text().startswith("median")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(0, 1e4, allow_nan=False), min_size=1, max_size=101),
+       st.integers(1, 8))
+def test_map_classes_cover_every_value_in_increasing_steps(values: list[float],
+                                                            n: int) -> None:
+    from sim.faces.maps import classes
+
+    edges = classes(np.array(values), n)
+    assert (np.diff(edges) > 0).all() and len(edges) <= n + 1
+    assert edges[0] == min(values) and (edges[-1] == max(values) or len(set(values)) == 1)
 
 
 def test_the_probe_figure_names_its_scenarios() -> None:

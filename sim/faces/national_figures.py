@@ -1,12 +1,13 @@
-"""The figure of the national picture: the prefectures ranked.
+"""The figures of the national picture: the prefectures ranked, and two maps.
 
-A hundred and one prefectures do not fit in a table a minister reads: the figure ranks
+A hundred and one prefectures do not fit in a table a minister reads: :func:`ranking` ranks
 them by the median wait for a first title, the longest at the top, and puts beside each its
-renewal lapses per 1,000 renewals and its protection orders expired a year, from one row
-per prefecture (:func:`sim.experiments.national_tables.departement_table`). A ranking and
-not a map: no openly licensed boundary file of the 101 départements ships with prefsim
-(docs/data.md). Built with the helpers of :mod:`sim.faces.plots`, which alone imports
-matplotlib.
+renewal lapses per 1,000 renewals and its protection orders expired a year; :func:`waits_map`
+and :func:`lapses_map` show where those waits and lapses are, on a tile map of France
+(:mod:`sim.faces.maps`: a tile per prefecture, so that Paris and the petite couronne count
+as much as the Gironde). All from one row per prefecture
+(:func:`sim.experiments.national_tables.departement_table`). Built with the helpers of
+:mod:`sim.faces.plots` and :mod:`sim.faces.maps`, the only modules that use matplotlib directly.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.faces import plots
+from sim.faces import maps, plots
 from sim.faces.plots import Figure
 
 
@@ -63,3 +64,20 @@ def ranking(table: pd.DataFrame, title: str = "Départements ranked by the media
     fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=4,
                frameon=False, fontsize=7)
     return fig
+
+
+def waits_map(table: pd.DataFrame, title: str = "Median wait for a first title") -> Figure:
+    """Each prefecture's median wait for a first title (days) on the tile map; a median some
+    replication never reached is hatched."""
+    return maps.choropleth(dict(zip(table["code"], table["first_title_wait_days_p50"],
+                                    strict=True)),
+                           title, "median wait, first titles (days)",
+                           missing="median not reached")
+
+
+def lapses_map(table: pd.DataFrame,
+               title: str = "Renewal lapses per 1,000 renewals") -> Figure:
+    """Each prefecture's renewal lapses per 1,000 renewals on the tile map."""
+    return maps.choropleth(dict(zip(table["code"], table["renewal_lapses_per_1000"],
+                                    strict=True)),
+                           title, "renewal lapses per 1,000 renewals", cmap="PuRd")

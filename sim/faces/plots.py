@@ -9,7 +9,7 @@ report, the command line and the dashboard.
 
 Assumptions and conventions:
 
-* This module alone imports matplotlib, through its object API (``Figure``, Agg canvas): no
+* This module (and :mod:`sim.faces.maps`) alone use matplotlib, by its object API: no
   pyplot, no global state, safe in threads and worker processes.
 * Series are split by the ``scenario`` column (its order of appearance is kept).
 * Wait distributions are Kaplan-Meier estimates in which applicants still waiting at the

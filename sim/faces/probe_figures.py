@@ -1,6 +1,6 @@
 """The probe's figure: what La Cimade's robot would have read on each race page.
 
-Built on the helpers of :mod:`sim.faces.plots` (which alone imports matplotlib), as
+Built on the helpers of :mod:`sim.faces.plots` (which imports matplotlib), as
 :mod:`sim.faces.wait_figures` is.
 """
 

