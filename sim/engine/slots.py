@@ -189,11 +189,12 @@ class SlotBook:
                 self.state[s] = self.FREE
             pairs = ((s, int(self.procedure[s])) for s in slots)
         touched = set()
-        self._tidy_at.clear()
         for s, p in pairs:
             heapq.heappush(self._tiers(p)[-1], (self.time_list[s], s))  # moves down later
             touched.add(p)
             self.n_opened += 1
+        for p in touched:  # their pools must be tidied again; the others' hold
+            self._tidy_at.pop(p, None)
         return touched
 
     def has_free(self, p: int, now: float, tier: int = 0) -> bool:

@@ -11,7 +11,7 @@ channels' implementation (:mod:`sim.engine.booking.base`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -49,6 +49,16 @@ class Context:
     # per channel, its share of the counter minutes on each day of the slot calendar when
     # the counter time follows demand (sim.engine.counter_time); absent: its counter_share
     shares: Mapping[str, np.ndarray] = field(default_factory=dict)
+    # the applicants' columns as plain lists, built once for every channel that reads them
+    # one applicant at a time (see :meth:`column`)
+    _lists: dict[str, list] = field(default_factory=dict)  # type: ignore[type-arg]
+
+    def column(self, key: str, make: Callable[[], np.ndarray]) -> list:  # type: ignore[type-arg]
+        """The per-applicant column ``key`` (``make()``) as a list, made on first use."""
+        lists = self._lists
+        if key not in lists:
+            lists[key] = make().tolist()
+        return lists[key]
 
 
 class Channel(Protocol):

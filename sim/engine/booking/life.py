@@ -52,13 +52,31 @@ def no_show_probability(lead_days: float, base: float, odds_ratio_per_30_days: f
     >>> [round(no_show_probability(d, 0.05, 2.3, 0.15), 3) for d in (0, 30, 90, 365)]
     [0.05, 0.08, 0.129, 0.15]
     """
-    if base <= 0.0 or base >= max_probability:
-        return min(base, max_probability)
-    share = base / max_probability
-    z = math.log(share / (1.0 - share)) + lead_days / 30.0 * math.log(odds_ratio_per_30_days)
-    if z > 40.0:
-        return max_probability
-    return max_probability / (1.0 + math.exp(-z))
+    return NoShowCurve(base, odds_ratio_per_30_days, max_probability)(lead_days)
+
+
+class NoShowCurve:
+    """:func:`no_show_probability` with its constants worked out once (it is called at
+    every booking): the same arithmetic, so the same floats."""
+
+    __slots__ = ("flat", "logit", "log_ratio", "ceiling")
+
+    def __init__(self, base: float, odds_ratio_per_30_days: float, max_probability: float):
+        self.ceiling = max_probability
+        self.flat = min(base, max_probability) if base <= 0.0 or base >= max_probability else -1.0
+        self.logit = 0.0
+        if self.flat < 0.0:
+            share = base / max_probability
+            self.logit = math.log(share / (1.0 - share))
+        self.log_ratio = math.log(odds_ratio_per_30_days)
+
+    def __call__(self, lead_days: float) -> float:
+        if self.flat >= 0.0:
+            return self.flat
+        z = self.logit + lead_days / 30.0 * self.log_ratio
+        if z > 40.0:
+            return self.ceiling
+        return self.ceiling / (1.0 + math.exp(-z))
 
 
 class BookingLife:
@@ -95,10 +113,9 @@ class BookingLife:
         if self._holding is not None and since + self._holding[i] < at:
             self._give_up(i, s, max(now, since + self._holding[i]), at, first)
             return
-        ns = self.spec.no_show
-        if ns is not None:
-            p = no_show_probability(at - since, ns.base_probability, ns.odds_ratio_per_30_days,
-                                    ns.max_probability) * self._reminded
+        curve = self._no_show
+        if curve is not None:
+            p = curve(at - since) * self._reminded
             if (self._no_show_draw[i] if first else self._again()) < p:
                 self._miss(i, at)
                 return
@@ -148,21 +165,35 @@ class BookingLife:
             (luck[:, LUCK_CANCEL] < spec.cancellation_probability).tolist()
             if spec.cancellation_probability > 0 else None
         )
-        self._cancel_moment = luck[:, LUCK_CANCEL_TIME].tolist() if self._cancels else []
-        self._no_show_draw = luck[:, LUCK_NO_SHOW].tolist() if spec.no_show else []
+        self._cancel_moment = (ctx.column("luck.cancel_time", lambda: luck[:, LUCK_CANCEL_TIME])
+                               if self._cancels else [])
+        ns = spec.no_show
+        self._no_show = (NoShowCurve(ns.base_probability, ns.odds_ratio_per_30_days,
+                                     ns.max_probability) if ns is not None else None)
+        self._no_show_draw = (ctx.column("luck.no_show", lambda: luck[:, LUCK_NO_SHOW])
+                              if ns is not None else [])
         reduction = spec.confirmation.no_show_reduction if spec.confirmation else 0.0
         self._reminded = 1.0 - reduction
         holding = ctx.scenario.behaviour.holding
-        self._holding = pop.holding.tolist() if holding.patience is not None else None
-        self._hold_cancel = luck[:, LUCK_HOLD_CANCEL].tolist() if self._holding else []
+        self._holding = (ctx.column("holding", lambda: pop.holding)
+                         if holding.patience is not None else None)
+        self._hold_cancel = (ctx.column("luck.hold_cancel", lambda: luck[:, LUCK_HOLD_CANCEL])
+                             if self._holding else [])
         self._cancel_given_up = holding.cancel_probability
-        self._need_until = (pop.arrival + pop.patience).tolist()
-        kinds = np.array([deadlines.kind_of(p) for p in ctx.scenario.procedures.values()])
-        lost = kinds[pop.procedure] == deadlines.PROTECTION_ORDER
-        self._lost_at = np.where(lost, pop.deadline, np.inf).tolist()
+        self._need_until = ctx.column("need_until", lambda: pop.arrival + pop.patience)
+        self._lost_at = ctx.column("protection_order_lost_at", lambda: lost_at(ctx))
         self._again = Uniforms(ctx.streams[f"rebooking.{self.name}"])
 
     def _cancel(self, i: int, s: int) -> None:
         rec = self.ctx.records
         rec.outcome[i], rec.left_at[i] = CANCELLED, self.ctx.env.now
         self.on_release(self.book.cancel((s,)))
+
+
+def lost_at(ctx: Context) -> np.ndarray:
+    """When each applicant's right is lost for good: a protection order's expiry (inf for
+    the other procedures)."""
+    pop = ctx.population
+    kinds = np.array([deadlines.kind_of(p) for p in ctx.scenario.procedures.values()])
+    lost = kinds[pop.procedure] == deadlines.PROTECTION_ORDER
+    return np.where(lost, pop.deadline, np.inf)

@@ -73,7 +73,7 @@ class Race(SlotChannel):
         self._bots = self.bots if self.bots else None  # None: no operator on this channel
         self.log = SearchLog(self.served_codes)  # attempts are counted from it at the end
         self.u = Uniforms(ctx.streams[f"race.{name}"])
-        self._deadline = (pop.arrival + pop.patience).tolist()
+        self._deadline = ctx.column("need_until", lambda: pop.arrival + pop.patience)
         self._class = classes.tolist()
         self._proc = pop.procedure.tolist()
         self._batch = spec.release.allocation == "batch"
