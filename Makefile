@@ -57,6 +57,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_probe.py
 	$(BIN)/python benchmarks/bench_workload.py
 	$(BIN)/python benchmarks/bench_lean.py
+	$(BIN)/python benchmarks/bench_booking_life.py
 
 dashboard: $(STAMP)
 	$(BIN)/prefsim dashboard --port $(PORT)
