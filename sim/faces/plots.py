@@ -167,10 +167,8 @@ def save_svg(fig: Figure, path: str | Path) -> Path:
 
 
 def save_png_and_svg(fig: Figure, png: str | Path, svg: str | Path) -> tuple[Path, Path]:
-    """Write ``fig`` as a PNG, then as an SVG laid out as the PNG was: the constrained
-    layout is worked out once (it is a good part of drawing a figure), then frozen. Frozen
-    by no layout engine at all, not ``"none"``: with any engine, even a placeholder,
-    matplotlib draws the figure once more before saving it."""
+    """Write ``fig`` as a PNG, then as an SVG laid out as the PNG was: the layout is worked
+    out once, then frozen by no engine at all (with any, matplotlib draws once more)."""
     first, engine = save_png(fig, png), fig.get_layout_engine()
     fig.set_layout_engine(None)
     try:
