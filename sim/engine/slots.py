@@ -188,12 +188,12 @@ class SlotBook:
             for s in slots:
                 self.state[s] = self.FREE
             pairs = ((s, int(self.procedure[s])) for s in slots)
-        touched = set()  # their pools must be tidied again; the others' hold
+        touched = set()
         for s, p in pairs:
             heapq.heappush(self._tiers(p)[-1], (self.time_list[s], s))  # moves down later
             touched.add(p)
         self.n_opened += len(slots)
-        self._tidy_at = {q: t for q, t in self._tidy_at.items() if q not in touched}
+        self._tidy_at = {q: t for q, t in self._tidy_at.items() if q not in touched}  # retidy
         return touched
 
     def has_free(self, p: int, now: float, tier: int = 0) -> bool:

@@ -70,7 +70,7 @@ class CourtOrders:
         self._when = self.eligible[self._who].tolist()
         self._next = 0
         self.delay = draws.delay
-        self._need_until = (pop.arrival + pop.patience).tolist()
+        self._need_until = ctx.column("need_until", lambda: pop.arrival + pop.patience)
         self._proc = pop.procedure.tolist()
         for race in self.races:
             for i in candidates[rec.channel[candidates] == race.index].tolist():
